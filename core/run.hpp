@@ -1,0 +1,61 @@
+#pragma once
+
+#include <Eigen/Dense>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/train.hpp"
+
+namespace symsweep::core {
+
+/// Everything that defines one run of a sweep: the task, the split and the training settings.
+struct RunConfig {
+  std::string group = "cyclic:23";
+  double data_fraction = 0.5;
+  std::string augment = "none";
+  TrainConfig train;
+
+  /// Throws InputError naming the field (the group and augment specs are checked when the run
+  /// resolves them; see TaskCache).
+  void validate() const;
+};
+
+/// How a run ended.
+enum class RunStatus { kDone, kDiverged, kFailed };
+const char* to_string(RunStatus s);
+
+/// A finished (or failed) run: its status, its logged metrics and the facts of its split.
+struct RunOutcome {
+  RunStatus status = RunStatus::kDone;
+  std::string error;  ///< why a failed run failed (empty otherwise)
+  RunResult result;
+  int group_order = 0;
+  bool abelian = false;
+  int augment_order = 1;
+  std::size_t train_pairs = 0;
+  std::size_t sampled_pairs = 0;
+};
+
+/// Group-level contexts shared by every run on the same group (its dual group, all pairs).
+/// Not thread-safe.
+class TaskCache {
+ public:
+  /// The Task of a group spec, built on first use. Throws InputError on a bad spec.
+  const Task& get(const std::string& group_spec);
+
+ private:
+  std::map<std::string, std::unique_ptr<Task>> tasks_;
+};
+
+/// Estimated cost of a run, n^3 q steps f (for scheduling largest-first).
+double estimated_cost(const RunConfig& cfg, int group_order);
+
+/// Collective on the reducer: trains one run on this rank's shard of its particles.
+/// Diverged runs come back with status kDiverged. Throws InputError for an invalid config (on
+/// every rank alike, before any collective call). When `particles` is not null, the final
+/// particles of the whole network (q x 3n, gathered through the reducer) are stored there.
+RunOutcome execute_run(const RunConfig& cfg, Reducer& reducer, TaskCache& cache,
+                       const LogCallback& on_log = {}, Eigen::MatrixXd* particles = nullptr);
+
+}  // namespace symsweep::core

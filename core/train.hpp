@@ -1,0 +1,99 @@
+#pragma once
+
+#include <complex>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/data.hpp"
+#include "core/diagnostics.hpp"
+#include "core/group.hpp"
+#include "core/model.hpp"
+#include "core/potentials.hpp"
+#include "core/reducer.hpp"
+
+namespace symsweep::core {
+
+enum class Optimizer { kGd, kAdamW };
+enum class Precision { kF32, kF64 };
+
+Optimizer parse_optimizer(const std::string& s);  ///< "gd" | "adamw", else InputError
+Precision parse_precision(const std::string& s);  ///< "f32" | "f64", else InputError
+const char* to_string(Optimizer o);
+const char* to_string(Precision p);
+
+/// The training settings of one run (SCIENCE §3). Data fraction and augmentation live in the
+/// Split the run trains on.
+struct TrainConfig {
+  std::int64_t width = 512;    ///< q, the number of particles
+  Optimizer optimizer = Optimizer::kAdamW;
+  double lr = 3e-3;            ///< eta: the Euler step of the flow (gd) or AdamW's lr
+  double weight_decay = 0.1;   ///< lambda: adds lambda/2 ||z_j||^2 per particle
+  double init_scale = 0.3;     ///< s: z ~ N(0, s^2 I)
+  std::int64_t steps = 2000;
+  Precision precision = Precision::kF32;
+  std::int64_t log_every = 100;  ///< 0: log only the first and last step
+  std::uint64_t seed = 0;
+  double beta1 = 0.9, beta2 = 0.999, adam_eps = 1e-8;  ///< AdamW moments (PyTorch defaults)
+
+  /// Throws InputError naming the field and the expected range.
+  void validate() const;
+};
+
+/// Everything measured at one logged step (SCIENCE §2-7). Optional values are null where they
+/// do not exist (no test set; MPs of a group without characters).
+struct StepMetrics {
+  std::int64_t step = 0;
+  double train_loss = 0.0, train_acc = 0.0;
+  std::optional<double> test_loss, test_acc;
+  double full_loss = 0.0;  ///< mean loss over all n^2 pairs
+  std::optional<std::vector<std::complex<double>>> rho_kkk;
+  std::optional<double> max_offtarget_mp, binary_gap, frequencies_per_neuron;
+  double effective_dim = 0.0;
+  Drift drift;
+};
+
+/// Group-level context every run on that group shares: the group, its dual (abelian groups
+/// with cyclic factors) and the all-pairs sample set.
+class Task {
+ public:
+  explicit Task(Group g);
+  const Group& group() const { return group_; }
+  const DualGroup* dual() const { return dual_ ? &*dual_ : nullptr; }
+  const Samples& all_pairs() const { return all_; }
+
+ private:
+  Group group_;
+  std::optional<DualGroup> dual_;
+  Samples all_;
+};
+
+/// Collective on the reducer: all metrics of the network whose local particles are `p`.
+template <typename T>
+StepMetrics measure(const Task& task, const Split& split, const Particles<T>& p,
+                    const Invariants& initial, std::int64_t step, Reducer& reducer);
+
+/// Outcome of a run.
+struct RunResult {
+  std::vector<StepMetrics> log;  ///< every logged step, the last one = the final state
+  bool diverged = false;         ///< the training loss became non-finite
+  std::int64_t steps_done = 0;
+  double wall_seconds = 0.0;
+  int kappa = 0;  ///< connected components of the training pairs' bipartite graph (SCIENCE §7)
+};
+
+/// Called after each logged step (on every rank; the metrics are global).
+using LogCallback = std::function<void(const StepMetrics&)>;
+
+/// Collective on the reducer: trains `p` in place for cfg.steps steps, logging at step 0, every
+/// cfg.log_every steps and at the end. One training loop for one process and for a shard of a
+/// team: the reducer makes the partial output sums global. Stops early (diverged) when the
+/// loss is not finite; every rank sees the same loss, so every rank stops at the same step.
+template <typename T>
+RunResult train(const Task& task, const Split& split, const TrainConfig& cfg, Particles<T>& p,
+                Reducer& reducer, const LogCallback& on_log = {});
+
+}  // namespace symsweep::core

@@ -1,0 +1,212 @@
+#include "distributed/scheduler.hpp"
+
+#include <fmt/core.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <boost/mpi/collectives.hpp>
+#include <boost/mpi/status.hpp>
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include "core/error.hpp"
+#include "distributed/mpi_reducer.hpp"
+#include "distributed/serialization.hpp"
+
+namespace boost::serialization {
+
+template <class Archive>
+void serialize(Archive& ar, symsweep::distributed::Job& j, const unsigned int /*version*/) {
+  ar & j.id & j.config & j.cost;
+}
+
+template <class Archive>
+void serialize(Archive& ar, symsweep::distributed::JobResult& r, const unsigned int /*version*/) {
+  ar & r.id & r.outcome & r.ranks;
+}
+
+}  // namespace boost::serialization
+
+namespace symsweep::distributed {
+
+namespace {
+
+enum Tag : int { kTagReady = 11, kTagResult = 12, kTagJob = 13, kTagStop = 14 };
+
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
+}  // namespace
+
+VectorJobSource::VectorJobSource(std::vector<Job> jobs) : jobs_(std::move(jobs)) {
+  // Largest cost last (popped first); stable so that equal costs keep list order.
+  std::reverse(jobs_.begin(), jobs_.end());
+  std::stable_sort(jobs_.begin(), jobs_.end(),
+                   [](const Job& a, const Job& b) { return a.cost < b.cost; });
+}
+
+std::optional<Job> VectorJobSource::next() {
+  if (jobs_.empty()) return std::nullopt;
+  Job j = std::move(jobs_.back());
+  jobs_.pop_back();
+  return j;
+}
+
+TeamLayout make_layout(int world_size, int ranks_per_run) {
+  TeamLayout l;
+  l.world_size = world_size;
+  l.ranks_per_run = std::max(1, ranks_per_run);
+  if (world_size == 1) {
+    l.team_sizes = {1};
+    return l;
+  }
+  for (int left = world_size - 1; left > 0; left -= l.ranks_per_run) {
+    l.team_sizes.push_back(std::min(left, l.ranks_per_run));
+  }
+  return l;
+}
+
+int TeamLayout::team_of(int world_rank) const {
+  if (world_size == 1) return 0;
+  if (world_rank == 0) return -1;
+  return (world_rank - 1) / ranks_per_run;
+}
+
+int TeamLayout::leader_of(int team) const {
+  return world_size == 1 ? 0 : 1 + team * ranks_per_run;
+}
+
+JobResult execute_on_team(const boost::mpi::communicator& team, const Job& job,
+                          core::TaskCache& cache) {
+  MpiReducer reducer(team);
+  JobResult r;
+  r.id = job.id;
+  r.ranks = team.size();
+  std::string error;
+  try {
+    r.outcome = core::execute_run(job.config, reducer, cache);
+  } catch (const InputError& e) {
+    // Config errors are raised identically on every rank, before any collective call.
+    error = e.what();
+  } catch (const std::exception& e) {
+    if (team.size() > 1) {
+      // Peers may be inside a collective that this rank will never join: abort the job.
+      fmt::print(stderr, "symsweep: rank {} (team rank {}): {}; aborting\n",
+                 boost::mpi::communicator().rank(), team.rank(), e.what());
+      std::fflush(stderr);
+      MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    error = e.what();
+  }
+  // Agree on failure before anyone leaves: the lowest failing rank's message wins.
+  const int mine = error.empty() ? team.size() : team.rank();
+  const int first = boost::mpi::all_reduce(team, mine, boost::mpi::minimum<int>());
+  if (first < team.size()) {
+    boost::mpi::broadcast(team, error, first);
+    r.outcome = core::RunOutcome{};
+    r.outcome.status = core::RunStatus::kFailed;
+    r.outcome.error = error;
+  }
+  return r;
+}
+
+SchedulerReport run_scheduler(const boost::mpi::communicator& world, JobSource* source,
+                              ResultSink* sink, const SchedulerOptions& options) {
+  SchedulerReport report;
+  report.layout = make_layout(world.size(), options.ranks_per_run);
+  const TeamLayout& layout = report.layout;
+  core::TaskCache cache;
+  auto stop = [&] { return options.stop_requested && options.stop_requested(); };
+
+  if (world.size() == 1) {
+    const double cpu0 = cpu_seconds();
+    while (!stop()) {
+      std::optional<Job> job = source->next();
+      if (!job) break;
+      sink->accept(*job, execute_on_team(world, *job, cache));
+      ++report.jobs_done;
+    }
+    report.master_busy_seconds = cpu_seconds() - cpu0;
+    return report;
+  }
+
+  const int team_index = layout.team_of(world.rank());
+  boost::mpi::communicator team = world.split(team_index < 0 ? 0 : team_index + 1);
+
+  if (world.rank() == 0) {
+    if (options.note) {
+      std::string sizes;
+      for (int s : layout.team_sizes) sizes += (sizes.empty() ? "" : ", ") + std::to_string(s);
+      options.note(fmt::format("{} ranks: master + {} team(s) of sizes [{}]", world.size(),
+                               layout.team_sizes.size(), sizes));
+      if (layout.team_sizes.back() < layout.ranks_per_run) {
+        options.note(fmt::format(
+            "ranks_per_run = {} does not divide the {} worker ranks: the last team has {} "
+            "rank(s) and runs with them",
+            layout.ranks_per_run, world.size() - 1, layout.team_sizes.back()));
+      }
+    }
+    const double cpu0 = cpu_seconds();
+    std::map<int, Job> outstanding;
+    int active = static_cast<int>(layout.team_sizes.size());
+    auto nap = std::chrono::microseconds(50);
+    while (active > 0) {
+      const auto st = world.iprobe(boost::mpi::any_source, boost::mpi::any_tag);
+      if (!st) {
+        std::this_thread::sleep_for(nap);
+        nap = std::min(nap * 2, std::chrono::microseconds(2000));
+        continue;
+      }
+      nap = std::chrono::microseconds(50);
+      const int src = st->source();
+      if (st->tag() == kTagResult) {
+        JobResult r;
+        world.recv(src, kTagResult, r);
+        sink->accept(outstanding.at(src), r);  // committed before the team gets new work
+        outstanding.erase(src);
+        ++report.jobs_done;
+      } else {
+        world.recv(src, kTagReady);
+      }
+      std::optional<Job> job = stop() ? std::nullopt : source->next();
+      if (job) {
+        world.send(src, kTagJob, *job);
+        outstanding.emplace(src, std::move(*job));
+      } else {
+        world.send(src, kTagStop);
+        --active;
+      }
+    }
+    report.master_busy_seconds = cpu_seconds() - cpu0;
+  } else {
+    const bool leader = team.rank() == 0;
+    if (leader) world.send(0, kTagReady);
+    while (true) {
+      int have_job = 0;
+      Job job;
+      if (leader) {
+        const boost::mpi::status st = world.probe(0, boost::mpi::any_tag);
+        if (st.tag() == kTagJob) {
+          world.recv(0, kTagJob, job);
+          have_job = 1;
+        } else {
+          world.recv(0, kTagStop);
+        }
+      }
+      boost::mpi::broadcast(team, have_job, 0);
+      if (!have_job) break;
+      boost::mpi::broadcast(team, job, 0);
+      const JobResult r = execute_on_team(team, job, cache);
+      if (leader) world.send(0, kTagResult, r);
+      ++report.jobs_done;
+    }
+  }
+  return report;
+}
+
+}  // namespace symsweep::distributed

@@ -1,0 +1,99 @@
+#pragma once
+
+#include <boost/mpi/communicator.hpp>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/run.hpp"
+
+namespace symsweep::distributed {
+
+/// One unit of work: a run and the id its source knows it by.
+struct Job {
+  std::int64_t id = 0;
+  core::RunConfig config;
+  double cost = 0.0;  ///< estimated cost (n^3 q steps f), for information
+};
+
+/// A finished job as the master receives it.
+struct JobResult {
+  std::int64_t id = 0;
+  core::RunOutcome outcome;
+  int ranks = 1;  ///< size of the team that ran it
+};
+
+/// Where the master takes work from (used on the master only). Implementations hand out the
+/// largest estimated cost first.
+class JobSource {
+ public:
+  virtual ~JobSource() = default;
+  /// The next job, or nullopt when there is none left.
+  virtual std::optional<Job> next() = 0;
+};
+
+/// Where the master puts results (used on the master only). `accept` returns only once the
+/// result is safe (e.g. committed): the team gets new work after that.
+class ResultSink {
+ public:
+  virtual ~ResultSink() = default;
+  virtual void accept(const Job& job, const JobResult& result) = 0;
+};
+
+/// An in-memory list of runs, handed out largest estimated cost first (ties: list order).
+class VectorJobSource final : public JobSource {
+ public:
+  explicit VectorJobSource(std::vector<Job> jobs);
+  std::optional<Job> next() override;
+
+ private:
+  std::vector<Job> jobs_;  ///< sorted by increasing cost; next() pops the back
+};
+
+/// How the world's ranks are arranged: rank 0 is the master; ranks 1..W-1 form teams of
+/// `ranks_per_run` consecutive ranks, the last one smaller if W-1 does not divide. W = 1: the
+/// master is its own (only) team.
+struct TeamLayout {
+  int world_size = 1;
+  int ranks_per_run = 1;
+  std::vector<int> team_sizes;
+  /// Team index of a world rank (-1 for the master when W > 1).
+  int team_of(int world_rank) const;
+  /// World rank of a team's leader.
+  int leader_of(int team) const;
+};
+TeamLayout make_layout(int world_size, int ranks_per_run);
+
+struct SchedulerOptions {
+  int ranks_per_run = 1;
+  /// Called on the master while it waits; returning true stops handing out new work (the
+  /// teams finish their current runs). Used for signals.
+  std::function<bool()> stop_requested;
+  /// Called on the master for start-up notes (team layout, idle ranks), one line each.
+  std::function<void(const std::string&)> note;
+};
+
+struct SchedulerReport {
+  TeamLayout layout;
+  std::int64_t jobs_done = 0;
+  double master_busy_seconds = 0.0;  ///< master CPU time (getrusage) during the loop
+};
+
+/// Collective on world: runs every job of `source` on the teams and passes each result to
+/// `sink` on the master (world rank 0). `source` and `sink` are used, and need only be
+/// non-null, on rank 0. A run that throws an InputError on every rank of its team, or
+/// diverges, comes back as failed / diverged and the sweep goes on; any other exception on a
+/// rank of a team larger than one aborts the job with a message naming the rank (its peers
+/// would otherwise wait forever in a collective). The master waits for messages by polling with
+/// sleeps, not by spinning a core.
+SchedulerReport run_scheduler(const boost::mpi::communicator& world, JobSource* source,
+                              ResultSink* sink, const SchedulerOptions& options);
+
+/// Collective on team: executes one job on the calling team and agrees on its outcome (every
+/// rank returns the same status; the outcome's metrics are complete on the team's rank 0).
+JobResult execute_on_team(const boost::mpi::communicator& team, const Job& job,
+                          core::TaskCache& cache);
+
+}  // namespace symsweep::distributed

@@ -1,0 +1,296 @@
+// bench_step: mean time of one f32 AdamW training step of symsweep, and the single-thread
+// OpenBLAS sgemm rate on the step's own three product shapes. One JSON line per case on stdout
+// (progress on stderr). A benchmark, not a test: it never fails on slowness. See README.md.
+//
+// The step time is that of core::train itself (the real training loop: loss_and_gradient + the
+// AdamW update, nothing re-implemented here). train() also measures all metrics at step 0 and at
+// the last step; that fixed cost is cancelled by differencing two runs from the same start:
+//   step = (median t_train(K) - median t_train(1)) / (K - 1).
+// As a cross-check the bench also times core::loss_and_gradient alone and core::measure alone.
+
+#include <CLI/CLI.hpp>
+#include <Eigen/Dense>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <time.h>
+
+#include "core/blas.hpp"
+#include "core/data.hpp"
+#include "core/group.hpp"
+#include "core/model.hpp"
+#include "core/reducer.hpp"
+#include "core/train.hpp"
+
+#ifdef SYMSWEEP_USE_BLAS
+extern "C" char* openblas_get_corename(void);
+extern "C" char* openblas_get_config(void);
+#endif
+
+namespace {
+
+using namespace symsweep;
+using Clock = std::chrono::steady_clock;
+using MatF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic>;
+
+struct Case {
+  std::string name;
+  int n = 0;
+  std::int64_t q = 0;
+  double f = 0.0;
+  std::int64_t steps = 0;
+};
+
+double elapsed(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+/// CPU seconds of the whole process: compared with the wall time it shows whether a run was
+/// descheduled (the machine is shared).
+double cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t k = v.size();
+  return k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
+}
+
+/// Seconds per call of `fn`: `reps` repetitions of `iters` calls each, median of the reps.
+template <typename F>
+std::vector<double> per_call(int reps, std::int64_t iters, F&& fn) {
+  std::vector<double> out;
+  for (int r = 0; r < reps; ++r) {
+    const auto t0 = Clock::now();
+    for (std::int64_t i = 0; i < iters; ++i) fn();
+    out.push_back(elapsed(t0) / static_cast<double>(iters));
+  }
+  return out;
+}
+
+/// Enough calls of `fn` for about `target` seconds per repetition (at least 3).
+template <typename F>
+std::int64_t calibrate(double target, F&& fn) {
+  const auto t0 = Clock::now();
+  fn();
+  const double one = std::max(elapsed(t0), 1e-7);
+  return std::max<std::int64_t>(3, static_cast<std::int64_t>(target / one));
+}
+
+struct Gemm {
+  std::string name, shape;
+  double seconds = 0.0;  // median per call
+  double gflops = 0.0;
+};
+
+/// The three products of loss_and_gradient, with the very Eigen expressions model.cpp uses (so
+/// the same sgemm calls, transposes included), on random data of the step's shapes.
+std::vector<Gemm> bench_gemms(int n, std::int64_t q, std::int64_t m, int reps) {
+  std::mt19937 rng(1);
+  std::normal_distribution<float> nd(0.f, 1.f);
+  auto rnd = [&](Eigen::Index r, Eigen::Index c) {
+    MatF x(r, c);
+    for (Eigen::Index i = 0; i < x.size(); ++i) x.data()[i] = nd(rng);
+    return x;
+  };
+  const MatF C = rnd(q, n), S = rnd(q, m), G = rnd(n, m);
+  MatF out(n, m), dC(q, n), dS(q, m);
+  const double flops = 2.0 * static_cast<double>(m) * static_cast<double>(q) * n;
+  std::vector<Gemm> res;
+  auto run = [&](const std::string& name, const std::string& shape, auto&& fn) {
+    for (int w = 0; w < 3; ++w) fn();  // warm-up
+    const std::int64_t iters = calibrate(0.15, fn);
+    const double s = median(per_call(reps, iters, fn));
+    res.push_back({name, shape, s, flops / s * 1e-9});
+  };
+  const std::string N = std::to_string(n), Q = std::to_string(q), M = std::to_string(m);
+  run("forward", "(" + N + "x" + Q + ")(" + Q + "x" + M + ")",
+      [&] { out.noalias() = C.transpose() * S; });
+  run("dC", "(" + Q + "x" + M + ")(" + M + "x" + N + ")",
+      [&] { dC.noalias() = S * G.transpose(); });
+  run("dS", "(" + Q + "x" + N + ")(" + N + "x" + M + ")", [&] { dS.noalias() = C * G; });
+  return res;
+}
+
+nlohmann::json run_case(const Case& cs, int reps, std::uint64_t seed, bool gemm) {
+  const core::Task task(core::make_group("cyclic:" + std::to_string(cs.n)));
+  const core::Group& g = task.group();
+  const core::Split split = core::make_split(g, cs.f, {g.identity()}, seed);
+  const auto m = static_cast<std::int64_t>(split.train.size());
+  const core::Particles<float> p0 =
+      core::init_particles<float>(cs.n, cs.q, core::ShardRange{0, cs.q}, 0.3, seed);
+  core::LocalReducer reducer;
+
+  core::TrainConfig cfg;
+  cfg.width = cs.q;
+  cfg.optimizer = core::Optimizer::kAdamW;
+  cfg.precision = core::Precision::kF32;
+  cfg.lr = 3e-3;
+  cfg.weight_decay = 0.1;
+  cfg.init_scale = 0.3;
+  cfg.log_every = 0;  // log only the first and the last step
+  cfg.seed = seed;
+  cfg.steps = cs.steps;
+  cfg.validate();
+
+  // Wall time of core::train over `steps` steps from p0 (the copy is outside the timing); the
+  // CPU time of the same call goes to `cpu`.
+  double last_loss = 0.0;
+  auto time_train = [&](std::int64_t steps, double& cpu) {
+    core::Particles<float> p = p0;
+    core::TrainConfig c = cfg;
+    c.steps = steps;
+    const double c0 = cpu_seconds();
+    const auto t0 = Clock::now();
+    const core::RunResult r = core::train<float>(task, split, c, p, reducer);
+    const double t = elapsed(t0);
+    cpu = cpu_seconds() - c0;
+    if (r.diverged || r.steps_done != steps) throw std::runtime_error("training diverged");
+    last_loss = r.log.back().train_loss;
+    return t;
+  };
+
+  std::cerr << "[bench_step] " << cs.name << ": Z_" << cs.n << " q " << cs.q << " f " << cs.f
+            << " |T| " << m << ", " << cs.steps << " steps x " << reps << " reps\n";
+  double cpu = 0.0;
+  time_train(std::min<std::int64_t>(cs.steps, 3), cpu);  // warm-up (allocations, caches, BLAS)
+
+  // Interleaved so slow phases of a shared machine hit both sides alike.
+  std::vector<double> t_k, t_1, c_k, c_1;
+  for (int r = 0; r < reps; ++r) {
+    t_k.push_back(time_train(cs.steps, cpu));
+    c_k.push_back(cpu);
+    t_1.push_back(time_train(1, cpu));
+    c_1.push_back(cpu);
+  }
+  const double step_s = (median(t_k) - median(t_1)) / static_cast<double>(cs.steps - 1);
+  const double step_cpu_s = (median(c_k) - median(c_1)) / static_cast<double>(cs.steps - 1);
+  std::vector<double> step_reps;  // per repetition, to show the spread
+  for (int r = 0; r < reps; ++r) step_reps.push_back((t_k[r] - t_1[r]) / (cs.steps - 1) * 1e3);
+
+  // Cross-checks: loss_and_gradient alone, and the metrics train() computes at a logged step.
+  core::Workspace<float> ws;
+  core::Gradient<float> grad;
+  for (int w = 0; w < 3; ++w) core::loss_and_gradient(p0, split.train, reducer, ws, grad);
+  const double lg_s = median(per_call(reps, cs.steps, [&] {
+    core::loss_and_gradient(p0, split.train, reducer, ws, grad);
+  }));
+  const core::Invariants inv = core::invariants(p0.stacked());
+  const double measure_s =
+      median(per_call(reps, 1, [&] { core::measure(task, split, p0, inv, 0, reducer); }));
+
+  const double flops = 6.0 * static_cast<double>(m) * static_cast<double>(cs.q) * cs.n;
+  nlohmann::json j;
+  j["case"] = cs.name;
+  j["group"] = g.spec();
+  j["n"] = cs.n;
+  j["q"] = cs.q;
+  j["f"] = cs.f;
+  j["train_pairs"] = m;
+  j["precision"] = "f32";
+  j["optimizer"] = "adamw";
+  j["steps"] = cs.steps;
+  j["reps"] = reps;
+  j["method"] = "core::train, (median t(K steps) - median t(1 step)) / (K-1)";
+  j["step_ms"] = step_s * 1e3;
+  j["step_ms_reps"] = step_reps;
+  j["step_cpu_ms"] = step_cpu_s * 1e3;  // well below step_ms: the run was descheduled
+  j["loss_and_gradient_ms"] = lg_s * 1e3;
+  j["update_and_rest_ms"] = (step_s - lg_s) * 1e3;
+  j["measure_ms"] = measure_s * 1e3;
+  j["final_train_loss"] = last_loss;
+  j["flops_per_step"] = flops;
+  j["step_gflops"] = flops / step_s * 1e-9;
+  if (gemm) {
+    const std::vector<Gemm> gs = bench_gemms(cs.n, cs.q, m, reps);
+    double total = 0.0;
+    nlohmann::json jg = nlohmann::json::array();
+    for (const Gemm& x : gs) {
+      total += x.seconds;
+      jg.push_back({{"product", x.name}, {"shape", x.shape}, {"ms", x.seconds * 1e3},
+                    {"gflops", x.gflops}});
+    }
+    j["sgemm"] = jg;
+    j["sgemm_ms"] = total * 1e3;  // the three products back to back
+    j["sgemm_gflops"] = flops / total * 1e-9;
+    j["pct_of_sgemm"] = 100.0 * total / step_s;
+  }
+#ifdef SYMSWEEP_USE_BLAS
+  j["blas"] = std::string("OpenBLAS ") + openblas_get_corename();
+#else
+  j["blas"] = "Eigen";
+#endif
+  j["git_rev"] = SYMSWEEP_GIT_REV;
+  return j;
+}
+
+Case parse_custom(const std::string& spec) {
+  // custom:N,Q,F,STEPS
+  Case c;
+  c.name = spec;
+  std::string body = spec.substr(spec.find(':') + 1);
+  std::replace(body.begin(), body.end(), ',', ' ');
+  std::istringstream in(body);
+  if (!(in >> c.n >> c.q >> c.f >> c.steps) || c.n < 2 || c.q < 1 || !(c.f > 0 && c.f <= 1) ||
+      c.steps < 2) {
+    throw std::invalid_argument("--case " + spec + ": expected custom:N,Q,F,STEPS (STEPS >= 2)");
+  }
+  return c;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"symsweep step-time benchmark (one thread): one JSON line per case"};
+  std::vector<std::string> cases{"S", "L"};
+  int reps = 5;
+  std::int64_t steps = 0;
+  std::uint64_t seed = 0;
+  bool no_gemm = false;
+  app.add_option("--case", cases,
+                 "S (Z_23, q 512, f 0.5), L (Z_97, q 1024, f 0.5) or custom:N,Q,F,STEPS")
+      ->capture_default_str();
+  app.add_option("--reps", reps, "repetitions (the median is reported)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  app.add_option("--steps", steps, "steps per timed run (default: S 500, L 20)")
+      ->check(CLI::Range(std::int64_t{2}, std::int64_t{1} << 30));
+  app.add_option("--seed", seed, "split and initialisation seed")->capture_default_str();
+  app.add_flag("--no-sgemm", no_gemm, "skip the sgemm reference measurement");
+  CLI11_PARSE(app, argc, argv);
+
+  core::set_blas_threads(1);
+  try {
+    for (const std::string& name : cases) {
+      Case c;
+      if (name == "S") {
+        c = {"S", 23, 512, 0.5, 500};
+      } else if (name == "L") {
+        c = {"L", 97, 1024, 0.5, 20};
+      } else if (name.rfind("custom:", 0) == 0) {
+        c = parse_custom(name);
+      } else {
+        throw std::invalid_argument("--case " + name + ": expected S, L or custom:N,Q,F,STEPS");
+      }
+      if (steps > 0) c.steps = steps;
+      std::cout << run_case(c, reps, seed, !no_gemm).dump() << std::endl;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "bench_step: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

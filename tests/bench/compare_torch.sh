@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Speed comparison of symsweep against the PyTorch reference (shared/anchors/torch_ref.py), in one
+# invocation, one thread each, same model and settings (f32 AdamW, lr 3e-3, weight decay 0.1,
+# init scale 0.3, f 0.5): S = (Z_23, q 512), L = (Z_97, q 1024). Runs are interleaved
+# (torch / symsweep alternate, the order flips every round) and the table shows medians over the
+# rounds, since the machine is shared and noisy.
+#
+#   tests/bench/compare_torch.sh [BUILD_DIR]       (default: <repo>/build)
+#
+# Environment: SYMSWEEP_SHARED (the shared/ folder; default <repo>/../shared), ROUNDS (3),
+# BENCH_REPS (3: repetitions inside each bench_step run), CASES ("S L"), TORCH_STEPS_S (200),
+# TORCH_STEPS_L (30), PYTHON (/usr/bin/python3: Debian's python with torch), SYMSWEEP_BENCH_RAW
+# (a file to which the raw JSON lines are appended).
+# Exits non-zero only on errors (missing binary, a run that fails), never on slowness.
+set -euo pipefail
+
+die() { echo "compare_torch.sh: $*" >&2; exit 2; }
+
+script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(git -C "$script_dir" rev-parse --show-toplevel 2>/dev/null) || repo=$(cd "$script_dir/../.." && pwd)
+build=${1:-$repo/build}
+shared=${SYMSWEEP_SHARED:-$repo/../shared}
+python=${PYTHON:-/usr/bin/python3}
+rounds=${ROUNDS:-3}
+reps=${BENCH_REPS:-3}
+cases=${CASES:-S L}
+
+bench=$build/tests/bench/bench_step
+torch_ref=$shared/anchors/torch_ref.py
+[[ -x $bench ]] || die "$bench not found: build it (cmake --build $build --target bench_step)"
+[[ -f $torch_ref ]] || die "$torch_ref not found: set SYMSWEEP_SHARED to the shared/ folder"
+command -v jq >/dev/null || die "jq is required"
+"$python" -c 'import torch' 2>/dev/null || die "$python cannot import torch (set PYTHON)"
+
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+
+raw=$(mktemp)
+trap 'rm -f "$raw" "$raw.err"' EXIT
+
+run_torch() {  # case
+  local n q steps
+  case $1 in
+    S) n=23 q=512 steps=${TORCH_STEPS_S:-200} ;;
+    L) n=97 q=1024 steps=${TORCH_STEPS_L:-30} ;;
+    *) die "unknown case $1" ;;
+  esac
+  "$python" "$torch_ref" --n "$n" --width "$q" --data-fraction 0.5 --steps "$steps" \
+    --optimizer adamw --lr 3e-3 --weight-decay 0.1 --init-scale 0.3 --precision f32 \
+    --seed 0 --threads 1 | tail -n 1 | jq -c --arg c "$1" '{tool: "torch", case: $c} + .' >>"$raw" \
+    || die "torch_ref.py failed on case $1"
+}
+
+run_symsweep() {  # case
+  "$bench" --case "$1" --reps "$reps" 2>"$raw.err" | jq -c '{tool: "symsweep"} + .' >>"$raw" \
+    || { cat "$raw.err" >&2; die "bench_step failed on case $1"; }
+}
+
+echo "# $(date -u +%Y-%m-%dT%H:%MZ)  $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
+     "$(getconf _NPROCESSORS_ONLN) cores, one thread each; $rounds rounds, medians;" \
+     "load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+for ((r = 1; r <= rounds; r++)); do
+  for c in $cases; do
+    echo "# round $r/$rounds case $c" >&2
+    if ((r % 2)); then run_torch "$c"; run_symsweep "$c"; else run_symsweep "$c"; run_torch "$c"; fi
+  done
+done
+echo "# done, load average $(cut -d' ' -f1-3 /proc/loadavg); per round (ms/step):" >&2
+if [[ -n ${SYMSWEEP_BENCH_RAW:-} ]]; then cat "$raw" >>"$SYMSWEEP_BENCH_RAW"; fi
+jq -s -r '
+  group_by(.case)[] | "#   \(.[0].case): " + (group_by(.tool) | map(.[0].tool + " "
+    + (map(.step_ms * 1000 | round / 1000 | tostring) | join(" "))) | join(", "))
+' "$raw" >&2
+
+# Table: medians over the rounds of each column.
+jq -s -r --arg cases "$cases" '
+  def median: sort | if length % 2 == 1 then .[length / 2 | floor]
+                     else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+  def f(d): . * pow(10; d) | round / pow(10; d) | tostring;
+  . as $all
+  | "case  torch_ms  symsweep_ms  speedup  sgemm_GFLOP/s  symsweep_GFLOP/s  %_of_sgemm",
+    ($cases | split(" ") | map(select(length > 0))[] as $c
+     | ($all | map(select(.case == $c and .tool == "torch")  | .step_ms) | median) as $t
+     | ($all | map(select(.case == $c and .tool == "symsweep"))) as $s
+     | ($s | map(.step_ms) | median) as $ms
+     | ($s | map(.sgemm_gflops) | median) as $gemm
+     | ($s | map(.step_gflops) | median) as $rate
+     | [$c, ($t | f(3)), ($ms | f(3)), ($t / $ms | f(2)), ($gemm | f(1)), ($rate | f(1)),
+        (100 * $rate / $gemm | f(1))] | join("  "))
+' "$raw" | column -t

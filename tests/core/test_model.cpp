@@ -1,0 +1,133 @@
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "core/error.hpp"
+#include "core/model.hpp"
+#include "core/npy.hpp"
+#include "tests/core/test_util.hpp"
+
+namespace symsweep::core {
+namespace {
+
+TEST(ShardRange, EveryParticleHasExactlyOneOwner) {
+  for (std::int64_t q : {1, 7, 500, 513}) {
+    for (int ranks = 1; ranks <= 5; ++ranks) {
+      std::int64_t next = 0;
+      for (int r = 0; r < ranks; ++r) {
+        const ShardRange s = shard_range(q, ranks, r);
+        EXPECT_EQ(s.offset, next);
+        EXPECT_LE(s.count, q / ranks + 1);
+        EXPECT_GE(s.count, q / ranks);
+        next += s.count;
+      }
+      EXPECT_EQ(next, q);
+    }
+  }
+}
+
+TEST(InitParticles, ValuesDependOnGlobalIndexOnly) {
+  const auto whole = init_particles<double>(5, 11, shard_range(11, 1, 0), 0.7, 42);
+  for (int ranks : {2, 3, 4}) {
+    for (int r = 0; r < ranks; ++r) {
+      const auto part = init_particles<double>(5, 11, shard_range(11, ranks, r), 0.7, 42);
+      EXPECT_EQ(part.stacked(), whole.stacked().middleRows(part.offset, part.local_count()));
+    }
+  }
+  const auto other = init_particles<double>(5, 11, shard_range(11, 1, 0), 0.7, 43);
+  EXPECT_NE(other.stacked(), whole.stacked());
+  // The scale is the standard deviation: the sample variance of 11 * 15 normals is near 0.49.
+  const double var = whole.stacked().squaredNorm() / static_cast<double>(whole.stacked().size());
+  EXPECT_NEAR(var, 0.49, 0.15);
+}
+
+/// o(a1, a2) computed term by term from SCIENCE §2, independently of the matrix code.
+double naive_loss_sum(const Eigen::MatrixXd& z, const Group& g, const Samples& s) {
+  const int n = g.order();
+  const auto q = static_cast<double>(z.rows());
+  double sum = 0.0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    Eigen::VectorXd o = Eigen::VectorXd::Zero(n);
+    for (Eigen::Index j = 0; j < z.rows(); ++j) {
+      const double h = z(j, s.a1[i]) + z(j, n + s.a2[i]);
+      for (int c = 0; c < n; ++c) o[c] += z(j, 2 * n + c) * h * h / q;
+    }
+    Eigen::VectorXd r = o / (2.0 * n);
+    r[s.y[i]] -= 1.0;
+    r.array() -= r.mean();
+    sum += r.squaredNorm();
+  }
+  return sum;
+}
+
+TEST(Model, LossMatchesTheDefinition) {
+  const Group g = make_group("dihedral:4");
+  const Samples all = all_pairs(g);
+  const Eigen::MatrixXd z = test::random_particles(9, g.order(), 1);
+  LocalReducer local;
+  const auto p = particles_from_stacked<double>(z, ShardRange{0, 9});
+  const Evaluation ev = evaluate(p, all, local);
+  const double expected = naive_loss_sum(z, g, all);
+  EXPECT_NEAR(ev.loss_sum, expected, 1e-12 * expected);
+  Workspace<double> ws;
+  Gradient<double> grad;
+  EXPECT_NEAR(loss_and_gradient(p, all, local, ws, grad), expected / all.size(),
+              1e-12 * expected);
+}
+
+TEST(Model, GradientMatchesCentralFiniteDifferences) {
+  const Group g = make_group("cyclic:5");
+  const Split split = make_split(g, 0.6, {g.identity()}, 3);
+  const Eigen::MatrixXd z = test::random_particles(6, g.order(), 2);
+  LocalReducer local;
+  Workspace<double> ws;
+  Gradient<double> grad;
+  auto p = particles_from_stacked<double>(z, ShardRange{0, 6});
+  loss_and_gradient(p, split.train, local, ws, grad);
+  Eigen::MatrixXd analytic(6, 15);
+  analytic << grad.a, grad.b, grad.c;
+
+  Eigen::MatrixXd numeric(6, 15);
+  Gradient<double> unused;
+  const double h = 1e-5;
+  for (Eigen::Index j = 0; j < 6; ++j) {
+    for (Eigen::Index i = 0; i < 15; ++i) {
+      Eigen::MatrixXd zp = z, zm = z;
+      zp(j, i) += h;
+      zm(j, i) -= h;
+      const double lp = loss_and_gradient(particles_from_stacked<double>(zp, ShardRange{0, 6}),
+                                          split.train, local, ws, unused);
+      const double lm = loss_and_gradient(particles_from_stacked<double>(zm, ShardRange{0, 6}),
+                                          split.train, local, ws, unused);
+      numeric(j, i) = (lp - lm) / (2 * h);
+    }
+  }
+  EXPECT_LT((numeric - analytic).norm() / analytic.norm(), 1e-6);
+  // Every coordinate, not only the bulk.
+  EXPECT_LT((numeric - analytic).cwiseAbs().maxCoeff(), 1e-6 * analytic.cwiseAbs().maxCoeff());
+}
+
+TEST(Model, SinglePrecisionAgreesWithDouble) {
+  const Group g = make_group("cyclic:11");
+  const Split split = make_split(g, 0.5, {g.identity()}, 0);
+  LocalReducer local;
+  const auto p64 = init_particles<double>(11, 64, ShardRange{0, 64}, 1.0, 5);
+  const auto p32 = init_particles<float>(11, 64, ShardRange{0, 64}, 1.0, 5);
+  const double l64 = evaluate(p64, split.train, local).loss;
+  const double l32 = evaluate(p32, split.train, local).loss;
+  EXPECT_NEAR(l32, l64, 1e-5 * l64);
+}
+
+TEST(Npy, RoundTripIsExact) {
+  const Eigen::MatrixXd z = test::random_particles(7, 4, 9);
+  const auto path = (std::filesystem::temp_directory_path() / "symsweep_test_roundtrip.npy").string();
+  write_npy(path, z);
+  EXPECT_EQ(read_npy(path), z);
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  std::filesystem::remove(path);
+  EXPECT_THROW(read_npy(path), InputError);
+}
+
+}  // namespace
+}  // namespace symsweep::core

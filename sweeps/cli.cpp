@@ -7,11 +7,13 @@
 
 #include "core/error.hpp"
 #include "core/group.hpp"
+#include "distributed/mpi_reducer.hpp"
 #include "sweeps/train_command.hpp"
 
 namespace symsweep::sweeps {
 
-int run_cli(const std::vector<std::string>& args) {
+int run_cli(const std::vector<std::string>& args, const boost::mpi::communicator& world) {
+  const bool root = world.rank() == 0;
   CLI::App app{"symsweep: parameter sweeps of mean-field training on finite-group composition"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(SYMSWEEP_VERSION) + " (" SYMSWEEP_GIT_REV ")");
@@ -24,30 +26,27 @@ int run_cli(const std::vector<std::string>& args) {
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses from the back
     app.parse(reversed);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
+  } catch (const CLI::Success& e) {  // --help, --version
+    return root ? app.exit(e) : kExitOk;
   } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "symsweep: {}\n", e.what());
+    if (root) fmt::print(stderr, "symsweep: {}\n", e.what());
     return kExitUsage;
   }
 
-  core::LocalReducer local;
   try {
     if (*groups) {
-      fmt::print("{}", core::group_families_help());
+      if (root) fmt::print("{}", core::group_families_help());
       return kExitOk;
     }
-    if (*train) return run_train(train_opts, local);
+    if (*train) {
+      // Every rank of the world is in the one team that trains this network.
+      distributed::MpiReducer reducer(world);
+      return run_train(train_opts, reducer);
+    }
   } catch (const InputError& e) {
-    fmt::print(stderr, "symsweep: {}\n", e.what());
+    // Input is validated identically on every rank before any collective call.
+    if (root) fmt::print(stderr, "symsweep: {}\n", e.what());
     return kExitUsage;
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "symsweep: error: {}\n", e.what());
-    return kExitFailure;
   }
   return kExitUsage;
 }

@@ -10,7 +10,9 @@
 # Environment: SYMSWEEP_SHARED (the shared/ folder; default <repo>/../shared), ROUNDS (3),
 # BENCH_REPS (3: repetitions inside each bench_step run), CASES ("S L"), TORCH_STEPS_S (200),
 # TORCH_STEPS_L (30), PYTHON (/usr/bin/python3: Debian's python with torch), SYMSWEEP_BENCH_RAW
-# (a file to which the raw JSON lines are appended).
+# (a file to which the raw JSON lines are appended). OPENBLAS_CORETYPE, when set, is passed to
+# both sides (e.g. SKYLAKEX: the AVX-512 kernels, which OpenBLAS 0.3.21 does not pick by itself
+# on AMD Zen 4/5; see README.md).
 # Exits non-zero only on errors (missing binary, a run that fails), never on slowness.
 set -euo pipefail
 
@@ -64,7 +66,9 @@ for ((r = 1; r <= rounds; r++)); do
     if ((r % 2)); then run_torch "$c"; run_symsweep "$c"; else run_symsweep "$c"; run_torch "$c"; fi
   done
 done
-echo "# done, load average $(cut -d' ' -f1-3 /proc/loadavg); per round (ms/step):" >&2
+echo "# done, load average $(cut -d' ' -f1-3 /proc/loadavg); OpenBLAS core" \
+     "$(jq -s -r 'map(select(.tool == "symsweep") | .blas) | unique | join(", ")' "$raw")" \
+     "(OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE-unset}); per round (ms/step):" >&2
 if [[ -n ${SYMSWEEP_BENCH_RAW:-} ]]; then cat "$raw" >>"$SYMSWEEP_BENCH_RAW"; fi
 jq -s -r '
   group_by(.case)[] | "#   \(.[0].case): " + (group_by(.tool) | map(.[0].tool + " "

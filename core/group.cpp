@@ -413,7 +413,7 @@ Group make_group(const std::string& spec) {
   if (family == "cyclic") {
     require_arg("cyclic:N");
     const int n = parse_size(spec, arg, "order", kMaxOrder);
-    return make_product(spec, {n}, false);
+    return make_product("cyclic:" + std::to_string(n), {n}, false);
   }
   if (family == "product") {
     require_arg("product:AxBx... (e.g. product:2x2x3)");
@@ -433,11 +433,16 @@ Group make_group(const std::string& spec) {
       if (end == arg.size()) break;
       start = end + 1;
     }
-    return make_product(spec, factors, true);
+    std::string canonical = "product:";
+    for (std::size_t i = 0; i < factors.size(); ++i) {
+      canonical += (i > 0 ? "x" : "") + std::to_string(factors[i]);
+    }
+    return make_product(canonical, factors, true);
   }
   if (family == "dihedral") {
     require_arg("dihedral:M");
-    return make_dihedral(spec, parse_size(spec, arg, "M (order 2M)", kMaxOrder / 2));
+    const int m = parse_size(spec, arg, "M (order 2M)", kMaxOrder / 2);
+    return make_dihedral("dihedral:" + std::to_string(m), m);
   }
   if (family == "symmetric" || family == "alternating") {
     const bool even = family == "alternating";
@@ -450,7 +455,8 @@ Group make_group(const std::string& spec) {
     };
     int max_k = 1;
     while (group_order(max_k + 1) <= kMaxOrder) ++max_k;
-    return make_permutations(spec, parse_size(spec, arg, "K", max_k), even);
+    const int k = parse_size(spec, arg, "K", max_k);
+    return make_permutations(family + ":" + std::to_string(k), k, even);
   }
   if (family == "quaternion") {
     if (has_arg) throw InputError(who + ": quaternion takes no parameter; expected \"quaternion\"");

@@ -17,6 +17,7 @@ class Group {
   Group(std::string spec, int order, std::vector<int> table, std::vector<std::string> names = {},
         std::vector<int> cyclic_factors = {});
 
+  /// The canonical spec ("cyclic:07" -> "cyclic:7"), used in config hashes.
   const std::string& spec() const { return spec_; }
   int order() const { return n_; }
   int mul(int a, int b) const { return table_[static_cast<std::size_t>(a) * n_ + b]; }

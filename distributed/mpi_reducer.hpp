@@ -4,6 +4,8 @@
 
 #include <boost/mpi/communicator.hpp>
 
+#include <string>
+
 #include "core/reducer.hpp"
 
 namespace symsweep::distributed {
@@ -47,5 +49,12 @@ class MpiReducer final : public core::Reducer {
   boost::mpi::communicator comm_;
   double seconds_ = 0.0;
 };
+
+}  // namespace symsweep::distributed
+
+namespace symsweep::distributed {
+
+/// The MPI library's version line (MPI_Get_library_version), e.g. "Open MPI v4.1.4 ...".
+std::string mpi_library_version();
 
 }  // namespace symsweep::distributed

@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/group.hpp"
 #include "distributed/mpi_reducer.hpp"
+#include "sweeps/run_command.hpp"
 #include "sweeps/train_command.hpp"
 
 namespace symsweep::sweeps {
@@ -23,6 +24,16 @@ int run_cli(const std::vector<std::string>& args, const boost::mpi::communicator
   add_train_flags(*train, train_opts);
   CLI::App* groups = app.add_subcommand("groups", "list the group families with examples");
 
+  RunOptions run_opts;
+  CLI::App* run = app.add_subcommand("run", "run (or resume) a sweep into a results database");
+  run->add_option("spec", run_opts.spec, "sweep spec (TOML)")->required();
+  run->add_option("--db", run_opts.db, "results database (SQLite; created if missing)");
+  run->add_option("--ranks-per-run", run_opts.ranks_per_run,
+                  "ranks per team (overrides [sweep] ranks_per_run)")
+      ->check(CLI::Range(1, 4096));
+  run->add_flag("--check", run_opts.check,
+                "validate the spec, print the number of runs and how many are done, and stop");
+
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses from the back
     app.parse(reversed);
@@ -37,6 +48,12 @@ int run_cli(const std::vector<std::string>& args, const boost::mpi::communicator
     if (*groups) {
       if (root) fmt::print("{}", core::group_families_help());
       return kExitOk;
+    }
+    if (*run) {
+      if (run_opts.db.empty() && !run_opts.check) {
+        throw InputError("run: --db FILE is required (the results database)");
+      }
+      return run_sweep(run_opts, world);
     }
     if (*train) {
       // Every rank of the world is in the one team that trains this network.

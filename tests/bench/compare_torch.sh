@@ -10,9 +10,9 @@
 # Environment: SYMSWEEP_SHARED (the shared/ folder; default <repo>/../shared), ROUNDS (3),
 # BENCH_REPS (3: repetitions inside each bench_step run), CASES ("S L"), TORCH_STEPS_S (200),
 # TORCH_STEPS_L (30), PYTHON (/usr/bin/python3: Debian's python with torch), SYMSWEEP_BENCH_RAW
-# (a file to which the raw JSON lines are appended). OPENBLAS_CORETYPE, when set, is passed to
-# both sides (e.g. SKYLAKEX: the AVX-512 kernels, which OpenBLAS 0.3.21 does not pick by itself
-# on AMD Zen 4/5; see README.md).
+# (a file to which the raw JSON lines are appended). OPENBLAS_CORETYPE, when set, applies to both
+# sides and decides the result: `Haswell` forces the AVX2 kernels, while unset lets OpenBLAS pick
+# the CPU's own (AVX-512 `Cooperlake` on the Zen 5 dev VM). See README.md.
 # Exits non-zero only on errors (missing binary, a run that fails), never on slowness.
 set -euo pipefail
 

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/run.hpp"
+#include "sweeps/store.hpp"
+
+namespace symsweep::sweeps {
+
+/// A parsed and validated sweep spec (TOML):
+///   [sweep] name, seeds (list or count), ranks_per_run, max_attempts, skip_invalid
+///   [grid]  group, width, data_fraction, augment (lists, or {linspace|logspace = [a, b, k]}
+///           for numbers); any [train] key may be an axis instead of a fixed value
+///   [train] width, optimizer, lr, weight_decay, init_scale, steps, precision, log_every
+struct SweepSpec {
+  std::string path;
+  std::string text;  ///< the file as read
+  std::string hash;  ///< content_hash of the text
+  std::string name;
+  std::vector<std::uint64_t> seeds;
+  int ranks_per_run = 1;
+  int max_attempts = 3;
+  bool skip_invalid = false;
+  std::vector<PlannedRun> runs;       ///< the expanded grid, in grid order
+  std::vector<std::string> warnings;  ///< skipped grid points (skip_invalid = true)
+};
+
+/// Reads, validates and expands a spec file. Throws InputError with one line
+/// "PATH:LINE: [table] key: what is wrong (expected ...)" on the first problem; nothing is
+/// written anywhere.
+SweepSpec load_spec(const std::string& path);
+
+/// The same from text (path used in messages only).
+SweepSpec parse_spec(const std::string& text, const std::string& path);
+
+}  // namespace symsweep::sweeps

@@ -4,6 +4,8 @@
 #include <fmt/core.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <thread>
 #include <nlohmann/json.hpp>
 #include <cmath>
 
@@ -414,6 +416,11 @@ void ResultsStore::write_result(std::int64_t run_id, const core::RunOutcome& o,
       .bind(1, run_id)
       .bind(2, now)
       .run();
+  // Fault injection for the reliability tests: hold the write transaction open so that a kill
+  // lands inside it.
+  if (const char* ms = std::getenv("SYMSWEEP_FAULT_SLOW_WRITE_MS")) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::atoi(ms)));
+  }
   tx.commit();
 }
 

@@ -199,8 +199,8 @@ IrrepMpSummary IrrepPotentials::summarize(const Eigen::Ref<const Eigen::MatrixXd
     // s_p = p o p + 2 m p (p centred) without its mean, and the constant part
     // mean(a^2) + mean(b^2) + m^2.
     const Eigen::ArrayXd m = ma + mb;
-    Eigen::MatrixXd sa = (ac.array().square() + 2.0 * ac.array().colwise() * m).matrix();
-    Eigen::MatrixXd sb = (bc.array().square() + 2.0 * bc.array().colwise() * m).matrix();
+    Eigen::MatrixXd sa = (ac.array() + 2.0 * m.replicate(1, n)) * ac.array();
+    Eigen::MatrixXd sb = (bc.array() + 2.0 * m.replicate(1, n)) * bc.array();
     sa = (sa.colwise() - sa.rowwise().mean()).eval();
     sb = (sb.colwise() - sb.rowwise().mean()).eval();
     const Eigen::VectorXd triv = (ac.array().square().rowwise().mean() +

@@ -14,6 +14,11 @@ void RunConfig::validate() const {
   train.validate();
 }
 
+void RunConfig::validate_fully() const {
+  validate();
+  make_subgroup(make_group(group), augment);
+}
+
 const char* to_string(RunStatus s) {
   switch (s) {
     case RunStatus::kDone:

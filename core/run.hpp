@@ -19,6 +19,9 @@ struct RunConfig {
   /// Throws InputError naming the field (the group and augment specs are checked when the run
   /// resolves them; see TaskCache).
   void validate() const;
+  /// validate(), and also resolves the group and augment specs (so a bad group or a subgroup
+  /// that does not exist is an InputError here, before anything starts).
+  void validate_fully() const;
 };
 
 /// How a run ended.

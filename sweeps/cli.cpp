@@ -8,13 +8,21 @@
 #include "core/error.hpp"
 #include "core/group.hpp"
 #include "distributed/mpi_reducer.hpp"
+#include "distributed/session.hpp"
 #include "sweeps/run_command.hpp"
 #include "sweeps/train_command.hpp"
 
 namespace symsweep::sweeps {
 
-int run_cli(const std::vector<std::string>& args, const boost::mpi::communicator& world) {
-  const bool root = world.rank() == 0;
+namespace {
+
+const char* const kCommands[] = {"train", "run", "groups"};
+
+}  // namespace
+
+int run_cli(const std::vector<std::string>& args) {
+  // Before MPI starts (query commands never start it), the launcher's rank decides who prints.
+  const bool root = distributed::launcher_rank() == 0;
   CLI::App app{"symsweep: parameter sweeps of mean-field training on finite-group composition"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(SYMSWEEP_VERSION) + " (" SYMSWEEP_GIT_REV ")");
@@ -34,6 +42,13 @@ int run_cli(const std::vector<std::string>& args, const boost::mpi::communicator
   run->add_flag("--check", run_opts.check,
                 "validate the spec, print the number of runs and how many are done, and stop");
 
+  if (!args.empty() && !args[0].empty() && args[0][0] != '-' &&
+      std::find(std::begin(kCommands), std::end(kCommands), args[0]) == std::end(kCommands)) {
+    std::string known;
+    for (const char* c : kCommands) known += std::string(known.empty() ? "" : ", ") + c;
+    if (root) fmt::print(stderr, "symsweep: unknown command \"{}\" (expected one of {})\n", args[0], known);
+    return kExitUsage;
+  }
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses from the back
     app.parse(reversed);
@@ -53,11 +68,14 @@ int run_cli(const std::vector<std::string>& args, const boost::mpi::communicator
       if (run_opts.db.empty() && !run_opts.check) {
         throw InputError("run: --db FILE is required (the results database)");
       }
-      return run_sweep(run_opts, world);
+      const distributed::MpiSession mpi;
+      return run_sweep(run_opts, mpi.world());
     }
     if (*train) {
+      validate_train(train_opts);
       // Every rank of the world is in the one team that trains this network.
-      distributed::MpiReducer reducer(world);
+      const distributed::MpiSession mpi;
+      distributed::MpiReducer reducer(mpi.world());
       return run_train(train_opts, reducer);
     }
   } catch (const InputError& e) {

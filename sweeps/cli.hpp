@@ -1,6 +1,5 @@
 #pragma once
 
-#include <boost/mpi/communicator.hpp>
 #include <string>
 #include <vector>
 
@@ -11,9 +10,10 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  ///< a failure while running
 inline constexpr int kExitUsage = 2;    ///< a usage or input error
 
-/// Collective on world: runs the command line `args` (without the program name) on every rank
-/// and returns the exit code. Errors are printed to stderr as one line by rank 0; results go to
-/// stdout. Under mpirun, `train` shards the particles over all ranks.
-int run_cli(const std::vector<std::string>& args, const boost::mpi::communicator& world);
+/// Runs the command line `args` (without the program name) and returns the exit code. Errors go
+/// to stderr as one line (printed by rank 0 only under mpirun); results go to stdout. `train`
+/// and `run` start MPI (collective over every rank of the job): under mpirun, `train` shards the
+/// particles over all ranks and `run` makes rank 0 the master of the teams.
+int run_cli(const std::vector<std::string>& args);
 
 }  // namespace symsweep::sweeps

@@ -33,7 +33,7 @@ struct RunsOptions {
 /// `symsweep show --db FILE RUN [--format table|json]`.
 struct ShowOptions {
   std::string db;
-  std::string run;  ///< a run id or a unique config_hash prefix
+  std::string run;  ///< a run id (tried first) or a unique config_hash prefix
   std::string format = "table";
 };
 
@@ -75,12 +75,12 @@ int merge_databases(const MergeOptions& opts);
 /// The options and subcommands registered by add_query_subcommands(); the subcommand pointers
 /// are owned by the CLI::App they were added to.
 struct QuerySubcommands {
-  StatusOptions status;
-  RunsOptions runs;
-  ShowOptions show;
-  ExportOptions export_;
-  SqlOptions sql;
-  MergeOptions merge;
+  StatusOptions status_opts;
+  RunsOptions runs_opts;
+  ShowOptions show_opts;
+  ExportOptions export_opts;
+  SqlOptions sql_opts;
+  MergeOptions merge_opts;
   CLI::App* status_cmd = nullptr;
   CLI::App* runs_cmd = nullptr;
   CLI::App* show_cmd = nullptr;

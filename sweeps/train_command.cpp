@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <cmath>
+#include <filesystem>
 
 #include "core/error.hpp"
 #include "core/npy.hpp"
@@ -120,9 +121,20 @@ nlohmann::json metrics_json(const core::StepMetrics& m) {
   return j;
 }
 
-int run_train(TrainOptions& o, core::Reducer& reducer) {
+void validate_train(TrainOptions& o) {
   o.run.train.optimizer = core::parse_optimizer(o.optimizer);
   o.run.train.precision = core::parse_precision(o.precision);
+  o.run.validate_fully();
+  if (!o.save_particles.empty()) {
+    const auto dir = std::filesystem::absolute(o.save_particles).parent_path();
+    if (!std::filesystem::is_directory(dir)) {
+      throw InputError("--save-particles " + o.save_particles + ": directory " + dir.string() +
+                       " does not exist");
+    }
+  }
+}
+
+int run_train(const TrainOptions& o, core::Reducer& reducer) {
   const bool leader = reducer.rank() == 0;
   Progress progress("train " + o.run.group, o.run.train.steps);
   auto on_log = [&](const core::StepMetrics& m) {

@@ -25,8 +25,12 @@ void add_train_flags(CLI::App& app, TrainOptions& opts);
 /// The JSON object of one logged step's metrics (nulls where a value does not exist).
 nlohmann::json metrics_json(const core::StepMetrics& m);
 
-/// Collective on the reducer: runs `symsweep train` (every rank of the team holds its shard).
-/// Only rank 0 of the team prints. Throws InputError on bad options.
-int run_train(TrainOptions& opts, core::Reducer& reducer);
+/// Resolves and checks every option (group, augment, ranges, output path); throws InputError.
+/// Needs no MPI, so bad input is reported before any rank starts.
+void validate_train(TrainOptions& opts);
+
+/// Collective on the reducer: runs `symsweep train` with validated options (every rank of the
+/// team holds its shard). Only rank 0 of the team prints.
+int run_train(const TrainOptions& opts, core::Reducer& reducer);
 
 }  // namespace symsweep::sweeps

@@ -3,16 +3,18 @@
 # invocation, one thread each, same model and settings (f32 AdamW, lr 3e-3, weight decay 0.1,
 # init scale 0.3, f 0.5): S = (Z_23, q 512), L = (Z_97, q 1024). Runs are interleaved
 # (torch / symsweep alternate, the order flips every round) and the table shows medians over the
-# rounds, since the machine is shared and noisy.
+# rounds, since the machine is shared and noisy. Alongside: OpenBLAS's own single-thread sgemm
+# rate and Eigen's rate (what core's products run on) on the step's three product shapes, and the
+# step's rate as a share of OpenBLAS's (the issue's reference).
 #
 #   tests/bench/compare_torch.sh [BUILD_DIR]       (default: <repo>/build)
 #
 # Environment: SYMSWEEP_SHARED (the shared/ folder; default <repo>/../shared), ROUNDS (3),
 # BENCH_REPS (3: repetitions inside each bench_step run), CASES ("S L"), TORCH_STEPS_S (200),
 # TORCH_STEPS_L (30), PYTHON (/usr/bin/python3: Debian's python with torch), SYMSWEEP_BENCH_RAW
-# (a file to which the raw JSON lines are appended). OPENBLAS_CORETYPE, when set, applies to both
-# sides and decides the result: `Haswell` forces the AVX2 kernels, while unset lets OpenBLAS pick
-# the CPU's own (AVX-512 `Cooperlake` on the Zen 5 dev VM). See README.md.
+# (a file to which the raw JSON lines are appended). OPENBLAS_CORETYPE is the machine's setting
+# and applies to both torch and the OpenBLAS reference (Haswell here: the AVX2 kernels); this
+# script neither sets nor changes it. See README.md.
 # Exits non-zero only on errors (missing binary, a run that fails), never on slowness.
 set -euo pipefail
 
@@ -67,8 +69,10 @@ for ((r = 1; r <= rounds; r++)); do
   done
 done
 echo "# done, load average $(cut -d' ' -f1-3 /proc/loadavg); OpenBLAS core" \
-     "$(jq -s -r 'map(select(.tool == "symsweep") | .blas) | unique | join(", ")' "$raw")" \
-     "(OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE-unset}); per round (ms/step):" >&2
+     "$(jq -s -r 'map(select(.tool == "symsweep") | .openblas_core) | unique | join(", ")' "$raw")" \
+     "(OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE-unset}); core's products:" \
+     "$(jq -s -r 'map(select(.tool == "symsweep") | .core_products) | unique | join(", ")' "$raw");" \
+     "per round (ms/step):" >&2
 if [[ -n ${SYMSWEEP_BENCH_RAW:-} ]]; then cat "$raw" >>"$SYMSWEEP_BENCH_RAW"; fi
 jq -s -r '
   group_by(.case)[] | "#   \(.[0].case): " + (group_by(.tool) | map(.[0].tool + " "
@@ -81,13 +85,14 @@ jq -s -r --arg cases "$cases" '
                      else (.[length / 2 - 1] + .[length / 2]) / 2 end;
   def f(d): . * pow(10; d) | round / pow(10; d) | tostring;
   . as $all
-  | "case  torch_ms  symsweep_ms  speedup  sgemm_GFLOP/s  symsweep_GFLOP/s  %_of_sgemm",
+  | "case  torch_ms  symsweep_ms  speedup  OpenBLAS_GFLOP/s  Eigen_GFLOP/s  symsweep_GFLOP/s  %_of_OpenBLAS",
     ($cases | split(" ") | map(select(length > 0))[] as $c
      | ($all | map(select(.case == $c and .tool == "torch")  | .step_ms) | median) as $t
      | ($all | map(select(.case == $c and .tool == "symsweep"))) as $s
      | ($s | map(.step_ms) | median) as $ms
-     | ($s | map(.sgemm_gflops) | median) as $gemm
+     | ($s | map(.openblas_gflops) | median) as $blas
+     | ($s | map(.eigen_gflops) | median) as $eigen
      | ($s | map(.step_gflops) | median) as $rate
-     | [$c, ($t | f(3)), ($ms | f(3)), ($t / $ms | f(2)), ($gemm | f(1)), ($rate | f(1)),
-        (100 * $rate / $gemm | f(1))] | join("  "))
+     | [$c, ($t | f(3)), ($ms | f(3)), ($t / $ms | f(2)), ($blas | f(1)), ($eigen | f(1)),
+        ($rate | f(1)), (100 * $rate / $blas | f(1))] | join("  "))
 ' "$raw" | column -t

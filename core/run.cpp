@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "core/checkpoint.hpp"
 #include "core/error.hpp"
 
 namespace symsweep::core {
@@ -27,6 +28,8 @@ const char* to_string(RunStatus s) {
       return "diverged";
     case RunStatus::kFailed:
       return "failed";
+    case RunStatus::kInterrupted:
+      return "interrupted";
   }
   return "failed";
 }
@@ -47,26 +50,121 @@ double estimated_cost(const RunConfig& cfg, int group_order) {
 
 namespace {
 
+/// Rows [offset, offset + count) of a whole-network matrix.
+template <typename M>
+M rows_of(const M& all, ShardRange r) {
+  return all.middleRows(r.offset, r.count);
+}
+
+/// Collective: the team's shards of `local` assembled into one q-row matrix on every rank
+/// (zero-filled, each rank adds its rows, one sum-reduction; x + 0 = x keeps values exact).
+template <typename M>
+M gather_rows(const M& local, ShardRange r, std::int64_t q, Reducer& reducer) {
+  M all = M::Zero(q, local.cols());
+  all.middleRows(r.offset, r.count) = local;
+  reducer.sum(all.data(), static_cast<std::size_t>(all.size()));
+  return all;
+}
+
+template <typename T>
+void save_team_checkpoint(const RunControl& c, ShardRange range, const Particles<T>& p,
+                          const TrainState<T>& s, Reducer& reducer) {
+  const std::int64_t q = p.width;
+  Particles<T> all;
+  all.width = q;
+  all.a = gather_rows(p.a, range, q, reducer);
+  all.b = gather_rows(p.b, range, q, reducer);
+  all.c = gather_rows(p.c, range, q, reducer);
+  TrainState<T> full;
+  full.step = s.step;
+  full.wall_seconds = s.wall_seconds;
+  full.log = s.log;
+  full.opt.t = s.opt.t;
+  for (int i = 0; i < 3; ++i) {
+    if (s.opt.m[i].size() == 0) continue;  // gd has no moments
+    full.opt.m[i] = gather_rows(s.opt.m[i], range, q, reducer);
+    full.opt.v[i] = gather_rows(s.opt.v[i], range, q, reducer);
+  }
+  full.initial.q = gather_rows(s.initial.q, range, q, reducer);
+  full.initial.s = gather_rows(s.initial.s, range, q, reducer);
+  full.initial.c = gather_rows(s.initial.c, range, q, reducer);
+  if (reducer.rank() == 0) save_checkpoint(c.checkpoint_path, c.run_key, all, full);
+}
+
+/// Collective: every rank reads the newest usable checkpoint; the team uses it only if every
+/// rank read the same step from it.
+template <typename T>
+std::optional<std::pair<Particles<T>, TrainState<T>>> load_team_checkpoint(
+    RunControl& c, std::int64_t q, int n, ShardRange range, Reducer& reducer) {
+  auto loaded = load_latest_checkpoint<T>(c.checkpoint_path, c.run_key, c.warnings);
+  if (loaded && (loaded->first.width != q || loaded->first.n() != n)) {
+    c.warnings.push_back("checkpoint \"" + c.checkpoint_path + "\": shape differs from the run");
+    loaded.reset();
+  }
+  double steps[2] = {loaded ? static_cast<double>(loaded->second.step) : -1.0,
+                     loaded ? -static_cast<double>(loaded->second.step) : 1.0};
+  reducer.max(steps, 2);  // {max step, -min step}
+  if (steps[0] < 0.0 || steps[0] != -steps[1]) return std::nullopt;
+  auto& [all, full] = *loaded;
+  Particles<T> p;
+  p.offset = range.offset;
+  p.width = q;
+  p.a = rows_of(all.a, range);
+  p.b = rows_of(all.b, range);
+  p.c = rows_of(all.c, range);
+  TrainState<T> s;
+  s.step = full.step;
+  s.wall_seconds = full.wall_seconds;
+  s.log = std::move(full.log);
+  s.opt.t = full.opt.t;
+  for (int i = 0; i < 3; ++i) {
+    if (full.opt.m[i].size() == 0) continue;
+    s.opt.m[i] = rows_of(full.opt.m[i], range);
+    s.opt.v[i] = rows_of(full.opt.v[i], range);
+  }
+  s.initial.q = rows_of(full.initial.q, range);
+  s.initial.s = rows_of(full.initial.s, range);
+  s.initial.c = rows_of(full.initial.c, range);
+  return std::make_pair(std::move(p), std::move(s));
+}
+
 template <typename T>
 RunResult train_shard(const Task& task, const Split& split, const TrainConfig& cfg,
-                      Reducer& reducer, const LogCallback& on_log, Eigen::MatrixXd* particles) {
+                      Reducer& reducer, const LogCallback& on_log, Eigen::MatrixXd* particles,
+                      RunControl* control) {
   const int n = task.group().order();
-  auto p = init_particles<T>(n, cfg.width, shard_range(cfg.width, reducer.size(), reducer.rank()),
-                             cfg.init_scale, cfg.seed);
-  RunResult r = train(task, split, cfg, p, reducer, on_log);
-  if (particles != nullptr) {
-    // Each rank fills its own rows; the sum-reduction assembles them in global order.
-    particles->setZero(cfg.width, 3 * n);
-    particles->middleRows(p.offset, p.local_count()) = p.stacked();
-    reducer.sum(particles->data(), static_cast<std::size_t>(particles->size()));
+  const ShardRange range = shard_range(cfg.width, reducer.size(), reducer.rank());
+  Particles<T> p;
+  TrainControl<T> tc;
+  TrainState<T> resume;
+  if (control != nullptr) {
+    tc.checkpoint_every_steps = control->checkpoint_every_steps;
+    tc.checkpoint_every_seconds = control->checkpoint_every_seconds;
+    tc.stop_requested = control->stop_requested;
+    if (!control->checkpoint_path.empty()) {
+      tc.save = [&](const Particles<T>& shard, const TrainState<T>& s) {
+        save_team_checkpoint(*control, range, shard, s, reducer);
+      };
+      if (auto loaded = load_team_checkpoint<T>(*control, cfg.width, n, range, reducer)) {
+        p = std::move(loaded->first);
+        resume = std::move(loaded->second);
+        tc.resume = &resume;
+        control->resumed = true;
+        control->resumed_step = resume.step;
+      }
+    }
   }
+  if (tc.resume == nullptr) p = init_particles<T>(n, cfg.width, range, cfg.init_scale, cfg.seed);
+  RunResult r = train(task, split, cfg, p, reducer, on_log, control != nullptr ? &tc : nullptr);
+  if (particles != nullptr) *particles = gather_rows(p.stacked(), range, cfg.width, reducer);
   return r;
 }
 
 }  // namespace
 
 RunOutcome execute_run(const RunConfig& cfg, Reducer& reducer, TaskCache& cache,
-                       const LogCallback& on_log, Eigen::MatrixXd* particles) {
+                       const LogCallback& on_log, Eigen::MatrixXd* particles,
+                       RunControl* control) {
   cfg.validate();
   const Task& task = cache.get(cfg.group);
   const auto subgroup = make_subgroup(task.group(), cfg.augment);
@@ -79,9 +177,12 @@ RunOutcome execute_run(const RunConfig& cfg, Reducer& reducer, TaskCache& cache,
   out.train_pairs = split.train.size();
   out.sampled_pairs = split.sampled;
   out.result = cfg.train.precision == Precision::kF32
-                   ? train_shard<float>(task, split, cfg.train, reducer, on_log, particles)
-                   : train_shard<double>(task, split, cfg.train, reducer, on_log, particles);
-  out.status = out.result.diverged ? RunStatus::kDiverged : RunStatus::kDone;
+                   ? train_shard<float>(task, split, cfg.train, reducer, on_log, particles, control)
+                   : train_shard<double>(task, split, cfg.train, reducer, on_log, particles,
+                                         control);
+  out.status = out.result.diverged      ? RunStatus::kDiverged
+               : out.result.interrupted ? RunStatus::kInterrupted
+                                        : RunStatus::kDone;
   return out;
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <Eigen/Dense>
+#include <functional>
+#include <vector>
 #include <map>
 #include <memory>
 #include <string>
@@ -24,8 +26,9 @@ struct RunConfig {
   void validate_fully() const;
 };
 
-/// How a run ended.
-enum class RunStatus { kDone, kDiverged, kFailed };
+/// How a run ended. kInterrupted: stopped early on request after writing a checkpoint; it is
+/// not finished and continues from the checkpoint when run again.
+enum class RunStatus { kDone, kDiverged, kFailed, kInterrupted };
 const char* to_string(RunStatus s);
 
 /// A finished (or failed) run: its status, its logged metrics and the facts of its split.
@@ -51,6 +54,19 @@ class TaskCache {
   std::map<std::string, std::unique_ptr<Task>> tasks_;
 };
 
+/// Checkpointing and stopping of one run (see TrainControl).
+struct RunControl {
+  std::string checkpoint_path;  ///< empty: no checkpoints
+  std::string run_key;          ///< identifies the run inside its checkpoint (the config hash)
+  std::int64_t checkpoint_every_steps = 0;
+  double checkpoint_every_seconds = 0.0;
+  std::function<bool()> stop_requested;
+  /// Problems met while resuming (a damaged checkpoint, then ignored), for the caller to show.
+  std::vector<std::string> warnings;
+  bool resumed = false;           ///< set when the run continued from a checkpoint
+  std::int64_t resumed_step = 0;  ///< the step it continued from
+};
+
 /// Estimated cost of a run, n^3 q steps f (for scheduling largest-first).
 double estimated_cost(const RunConfig& cfg, int group_order);
 
@@ -58,7 +74,12 @@ double estimated_cost(const RunConfig& cfg, int group_order);
 /// Diverged runs come back with status kDiverged. Throws InputError for an invalid config (on
 /// every rank alike, before any collective call). When `particles` is not null, the final
 /// particles of the whole network (q x 3n, gathered through the reducer) are stored there.
+/// With `control`, the run resumes from its newest usable checkpoint (every rank reads the file
+/// and the team agrees it is usable, else the run starts afresh with a warning), checkpoints as
+/// configured (the team's state gathered on rank 0, which writes the file), and stops early when
+/// asked (status kInterrupted).
 RunOutcome execute_run(const RunConfig& cfg, Reducer& reducer, TaskCache& cache,
-                       const LogCallback& on_log = {}, Eigen::MatrixXd* particles = nullptr);
+                       const LogCallback& on_log = {}, Eigen::MatrixXd* particles = nullptr,
+                       RunControl* control = nullptr);
 
 }  // namespace symsweep::core

@@ -75,13 +75,6 @@ StepMetrics measure(const Task& task, const Split& split, const Particles<T>& p,
 
 namespace {
 
-/// AdamW state (PyTorch semantics: decoupled decay, bias-corrected moments).
-template <typename T>
-struct AdamState {
-  typename Particles<T>::Mat m[3], v[3];
-  std::int64_t t = 0;
-};
-
 template <typename T>
 void adamw_update(typename Particles<T>::Mat& w, const typename Particles<T>::Mat& g,
                   typename Particles<T>::Mat& m, typename Particles<T>::Mat& v,
@@ -101,30 +94,48 @@ void adamw_update(typename Particles<T>::Mat& w, const typename Particles<T>::Ma
 
 template <typename T>
 RunResult train(const Task& task, const Split& split, const TrainConfig& cfg, Particles<T>& p,
-                Reducer& reducer, const LogCallback& on_log) {
-  const auto start = std::chrono::steady_clock::now();
+                Reducer& reducer, const LogCallback& on_log, TrainControl<T>* control) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  TrainState<T> state;
+  if (control != nullptr && control->resume != nullptr) {
+    state = *control->resume;
+  } else {
+    state.initial = invariants(p.stacked());
+    if (cfg.optimizer == Optimizer::kAdamW) {
+      for (int i = 0; i < 3; ++i) {
+        state.opt.m[i].setZero(p.local_count(), p.n());
+        state.opt.v[i].setZero(p.local_count(), p.n());
+      }
+    }
+  }
+  const double wall_before = state.wall_seconds;
+  auto elapsed = [&] {
+    return wall_before + std::chrono::duration<double>(Clock::now() - start).count();
+  };
   RunResult result;
   result.kappa = bipartite_components(task.group().order(), split.train);
-  const Invariants initial = invariants(p.stacked());
   auto log = [&](std::int64_t step) {
-    result.log.push_back(measure(task, split, p, initial, step, reducer));
-    if (on_log) on_log(result.log.back());
+    state.log.push_back(measure(task, split, p, state.initial, step, reducer));
+    if (on_log) on_log(state.log.back());
   };
+  auto save = [&] {
+    state.wall_seconds = elapsed();
+    control->save(p, state);
+  };
+  // Stops and time-based checkpoints are decided per rank; one max-reduction makes the team
+  // agree. Step-based checkpoints are the same on every rank and need none.
+  const bool poll = control != nullptr &&
+                    (control->stop_requested || control->checkpoint_every_seconds > 0.0);
+  double last_save = elapsed();
 
   Workspace<T> ws;
   Gradient<T> grad;
-  AdamState<T> adam;
-  if (cfg.optimizer == Optimizer::kAdamW) {
-    for (int i = 0; i < 3; ++i) {
-      adam.m[i].setZero(p.local_count(), p.n());
-      adam.v[i].setZero(p.local_count(), p.n());
-    }
-  }
   Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>* w[3] = {&p.a, &p.b, &p.c};
   const typename Particles<T>::Mat* gr[3] = {&grad.a, &grad.b, &grad.c};
 
-  log(0);
-  for (std::int64_t step = 1; step <= cfg.steps; ++step) {
+  if (state.step == 0) log(0);
+  for (std::int64_t step = state.step + 1; step <= cfg.steps; ++step) {
     const double loss = loss_and_gradient(p, split.train, reducer, ws, grad);
     if (!std::isfinite(loss)) {
       result.diverged = true;
@@ -136,16 +147,40 @@ RunResult train(const Task& task, const Split& split, const TrainConfig& cfg, Pa
       const T step_size = static_cast<T>(cfg.lr * static_cast<double>(p.width));
       for (int i = 0; i < 3; ++i) *w[i] = decay * *w[i] - step_size * *gr[i];
     } else {
+      OptimizerState<T>& adam = state.opt;
       ++adam.t;
       const double bc1 = 1.0 - std::pow(cfg.beta1, static_cast<double>(adam.t));
       const double bc2 = 1.0 - std::pow(cfg.beta2, static_cast<double>(adam.t));
-      for (int i = 0; i < 3; ++i) adamw_update<T>(*w[i], *gr[i], adam.m[i], adam.v[i], cfg, bc1, bc2);
+      for (int i = 0; i < 3; ++i) {
+        adamw_update<T>(*w[i], *gr[i], adam.m[i], adam.v[i], cfg, bc1, bc2);
+      }
     }
-    result.steps_done = step;
+    state.step = step;
     if (step == cfg.steps || (cfg.log_every > 0 && step % cfg.log_every == 0)) log(step);
+    if (control == nullptr || step == cfg.steps) continue;
+    double flags[2] = {0.0, 0.0};  // {stop, time-based checkpoint due}
+    if (poll) {
+      flags[0] = control->stop_requested && control->stop_requested() ? 1.0 : 0.0;
+      flags[1] = control->checkpoint_every_seconds > 0.0 &&
+                         elapsed() - last_save >= control->checkpoint_every_seconds
+                     ? 1.0
+                     : 0.0;
+      reducer.max(flags, 2);
+    }
+    const bool by_steps =
+        control->checkpoint_every_steps > 0 && step % control->checkpoint_every_steps == 0;
+    if (control->save && (flags[0] > 0.0 || flags[1] > 0.0 || by_steps)) {
+      save();
+      last_save = elapsed();
+    }
+    if (flags[0] > 0.0) {
+      result.interrupted = true;
+      break;
+    }
   }
-  result.wall_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.steps_done = state.step;
+  result.log = std::move(state.log);
+  result.wall_seconds = elapsed();
   return result;
 }
 
@@ -154,8 +189,9 @@ template StepMetrics measure<float>(const Task&, const Split&, const Particles<f
 template StepMetrics measure<double>(const Task&, const Split&, const Particles<double>&,
                                      const Invariants&, std::int64_t, Reducer&);
 template RunResult train<float>(const Task&, const Split&, const TrainConfig&, Particles<float>&,
-                                Reducer&, const LogCallback&);
+                                Reducer&, const LogCallback&, TrainControl<float>*);
 template RunResult train<double>(const Task&, const Split&, const TrainConfig&,
-                                 Particles<double>&, Reducer&, const LogCallback&);
+                                 Particles<double>&, Reducer&, const LogCallback&,
+                                 TrainControl<double>*);
 
 }  // namespace symsweep::core

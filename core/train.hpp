@@ -76,10 +76,47 @@ template <typename T>
 StepMetrics measure(const Task& task, const Split& split, const Particles<T>& p,
                     const Invariants& initial, std::int64_t step, Reducer& reducer);
 
+/// Optimiser state of a shard: AdamW's moments per block (a, b, c) and its step count; empty
+/// for gd.
+template <typename T>
+struct OptimizerState {
+  typename Particles<T>::Mat m[3], v[3];
+  std::int64_t t = 0;
+};
+
+/// What a run needs, beside its particles, to continue bit for bit from a step: the step,
+/// the optimiser state, the log so far, the initial invariants (for the drift) and the time
+/// spent. Holds the local shard's part.
+template <typename T>
+struct TrainState {
+  std::int64_t step = 0;
+  OptimizerState<T> opt;
+  std::vector<StepMetrics> log;
+  Invariants initial;
+  double wall_seconds = 0.0;
+};
+
+/// Hooks of a long run: periodic checkpoints, stopping early, resuming.
+template <typename T>
+struct TrainControl {
+  std::int64_t checkpoint_every_steps = 0;  ///< 0: no step-based checkpoints
+  double checkpoint_every_seconds = 0.0;    ///< 0: no time-based checkpoints
+  /// Collective: called on every rank with the shard and its state at each checkpoint, and
+  /// when the run stops early.
+  std::function<void(const Particles<T>&, const TrainState<T>&)> save;
+  /// Polled after every step on every rank; the team stops as soon as any rank says so (the
+  /// ranks agree through one max-reduction per step).
+  std::function<bool()> stop_requested;
+  /// When not null, training continues from this state (and the particles passed to train()
+  /// are the ones saved with it).
+  const TrainState<T>* resume = nullptr;
+};
+
 /// Outcome of a run.
 struct RunResult {
   std::vector<StepMetrics> log;  ///< every logged step, the last one = the final state
   bool diverged = false;         ///< the training loss became non-finite
+  bool interrupted = false;      ///< stopped early on request, after a checkpoint
   std::int64_t steps_done = 0;
   double wall_seconds = 0.0;
   int kappa = 0;  ///< connected components of the training pairs' bipartite graph (SCIENCE §7)
@@ -92,8 +129,10 @@ using LogCallback = std::function<void(const StepMetrics&)>;
 /// cfg.log_every steps and at the end. One training loop for one process and for a shard of a
 /// team: the reducer makes the partial output sums global. Stops early (diverged) when the
 /// loss is not finite; every rank sees the same loss, so every rank stops at the same step.
+/// `control` (optional) adds checkpoints, early stops and resuming.
 template <typename T>
 RunResult train(const Task& task, const Split& split, const TrainConfig& cfg, Particles<T>& p,
-                Reducer& reducer, const LogCallback& on_log = {});
+                Reducer& reducer, const LogCallback& on_log = {},
+                TrainControl<T>* control = nullptr);
 
 }  // namespace symsweep::core

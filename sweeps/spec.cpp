@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <functional>
@@ -323,8 +324,10 @@ SweepSpec parse_spec(const std::string& text, const std::string& path) {
                  std::string(e.what()) +
                      " (set skip_invalid = true in [sweep] to skip such grid points)");
       }
-      spec.warnings.push_back(fmt::format("skipped {} with augment {}: {}", c.group, c.augment,
-                                          e.what()));
+      std::string w = fmt::format("skipped {} with augment {}: {}", c.group, c.augment, e.what());
+      if (std::find(spec.warnings.begin(), spec.warnings.end(), w) == spec.warnings.end()) {
+        spec.warnings.push_back(std::move(w));
+      }
       continue;
     }
     // Canonical spellings, so that equal configurations hash equally.

@@ -18,12 +18,13 @@ namespace boost::serialization {
 
 template <class Archive>
 void serialize(Archive& ar, symsweep::distributed::Job& j, const unsigned int /*version*/) {
-  ar & j.id & j.config & j.cost;
+  ar & j.id & j.config & j.cost & j.checkpoint_path & j.run_key & j.checkpoint_every_steps &
+      j.checkpoint_every_seconds;
 }
 
 template <class Archive>
 void serialize(Archive& ar, symsweep::distributed::JobResult& r, const unsigned int /*version*/) {
-  ar & r.id & r.outcome & r.ranks;
+  ar & r.id & r.outcome & r.ranks & r.warnings & r.resumed_step;
 }
 
 }  // namespace boost::serialization
@@ -32,7 +33,8 @@ namespace symsweep::distributed {
 
 namespace {
 
-enum Tag : int { kTagReady = 11, kTagResult = 12, kTagJob = 13, kTagStop = 14 };
+// kTagStop: no more work, leave; kTagStopNow: stop the current run early (a signal).
+enum Tag : int { kTagReady = 11, kTagResult = 12, kTagJob = 13, kTagStop = 14, kTagStopNow = 15 };
 
 double cpu_seconds() {
   rusage u{};
@@ -82,14 +84,22 @@ int TeamLayout::leader_of(int team) const {
 }
 
 JobResult execute_on_team(const boost::mpi::communicator& team, const Job& job,
-                          core::TaskCache& cache) {
+                          core::TaskCache& cache, const std::function<bool()>& stop_requested) {
   MpiReducer reducer(team);
   JobResult r;
   r.id = job.id;
   r.ranks = team.size();
+  core::RunControl control;
+  control.checkpoint_path = job.checkpoint_path;
+  control.run_key = job.run_key;
+  control.checkpoint_every_steps = job.checkpoint_every_steps;
+  control.checkpoint_every_seconds = job.checkpoint_every_seconds;
+  control.stop_requested = stop_requested;
   std::string error;
   try {
-    r.outcome = core::execute_run(job.config, reducer, cache);
+    r.outcome = core::execute_run(job.config, reducer, cache, {}, nullptr, &control);
+    r.warnings = control.warnings;
+    r.resumed_step = control.resumed ? control.resumed_step : 0;
   } catch (const InputError& e) {
     // Config errors are raised identically on every rank, before any collective call.
     error = e.what();
@@ -128,9 +138,10 @@ SchedulerReport run_scheduler(const boost::mpi::communicator& world, JobSource* 
     while (!stop()) {
       std::optional<Job> job = source->next();
       if (!job) break;
-      sink->accept(*job, execute_on_team(world, *job, cache));
+      sink->accept(*job, execute_on_team(world, *job, cache, stop));
       ++report.jobs_done;
     }
+    report.stopped = stop();
     report.master_busy_seconds = cpu_seconds() - cpu0;
     return report;
   }
@@ -155,7 +166,13 @@ SchedulerReport run_scheduler(const boost::mpi::communicator& world, JobSource* 
     std::map<int, Job> outstanding;
     int active = static_cast<int>(layout.team_sizes.size());
     auto nap = std::chrono::microseconds(50);
+    bool told_to_stop = false;
     while (active > 0) {
+      if (!told_to_stop && stop()) {
+        // Busy teams stop their runs at the next step (they checkpoint and report back).
+        for (const auto& entry : outstanding) world.send(entry.first, kTagStopNow);
+        told_to_stop = true;
+      }
       const auto st = world.iprobe(boost::mpi::any_source, boost::mpi::any_tag);
       if (!st) {
         std::this_thread::sleep_for(nap);
@@ -182,30 +199,48 @@ SchedulerReport run_scheduler(const boost::mpi::communicator& world, JobSource* 
         --active;
       }
     }
+    report.stopped = told_to_stop;
     report.master_busy_seconds = cpu_seconds() - cpu0;
   } else {
     const bool leader = team.rank() == 0;
+    // The team's leader also listens for the master's "stop now" while its team trains.
+    auto team_stop = [&] {
+      if (stop()) return true;
+      if (leader && world.iprobe(0, kTagStopNow)) {
+        world.recv(0, kTagStopNow);
+        return true;
+      }
+      return false;
+    };
     if (leader) world.send(0, kTagReady);
     while (true) {
       int have_job = 0;
       Job job;
       if (leader) {
-        const boost::mpi::status st = world.probe(0, boost::mpi::any_tag);
-        if (st.tag() == kTagJob) {
-          world.recv(0, kTagJob, job);
-          have_job = 1;
-        } else {
-          world.recv(0, kTagStop);
+        while (true) {
+          const boost::mpi::status st = world.probe(0, boost::mpi::any_tag);
+          if (st.tag() == kTagStopNow) {  // arrived after the run had already finished
+            world.recv(0, kTagStopNow);
+            continue;
+          }
+          if (st.tag() == kTagJob) {
+            world.recv(0, kTagJob, job);
+            have_job = 1;
+          } else {
+            world.recv(0, kTagStop);
+          }
+          break;
         }
       }
       boost::mpi::broadcast(team, have_job, 0);
       if (!have_job) break;
       boost::mpi::broadcast(team, job, 0);
-      const JobResult r = execute_on_team(team, job, cache);
+      const JobResult r = execute_on_team(team, job, cache, team_stop);
       if (leader) world.send(0, kTagResult, r);
       ++report.jobs_done;
     }
   }
+  boost::mpi::broadcast(world, report.stopped, 0);
   return report;
 }
 

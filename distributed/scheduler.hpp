@@ -16,6 +16,10 @@ struct Job {
   std::int64_t id = 0;
   core::RunConfig config;
   double cost = 0.0;  ///< estimated cost (n^3 q steps f), for information
+  std::string checkpoint_path;  ///< empty: the run is not checkpointed
+  std::string run_key;          ///< the run's identity inside its checkpoint
+  std::int64_t checkpoint_every_steps = 0;
+  double checkpoint_every_seconds = 0.0;
 };
 
 /// A finished job as the master receives it.
@@ -23,6 +27,8 @@ struct JobResult {
   std::int64_t id = 0;
   core::RunOutcome outcome;
   int ranks = 1;  ///< size of the team that ran it
+  std::vector<std::string> warnings;  ///< e.g. a damaged checkpoint that was ignored
+  std::int64_t resumed_step = 0;      ///< > 0 when the run continued from a checkpoint
 };
 
 /// Where the master takes work from (used on the master only). Implementations hand out the
@@ -68,8 +74,9 @@ TeamLayout make_layout(int world_size, int ranks_per_run);
 
 struct SchedulerOptions {
   int ranks_per_run = 1;
-  /// Called on the master while it waits; returning true stops handing out new work (the
-  /// teams finish their current runs). Used for signals.
+  /// Polled on every rank (signals). When it turns true on the master, the master hands out no
+  /// more work and tells every busy team to stop; when it turns true on any rank of a team, its
+  /// team stops. A stopped run checkpoints and comes back as kInterrupted.
   std::function<bool()> stop_requested;
   /// Called on the master for start-up notes (team layout, idle ranks), one line each.
   std::function<void(const std::string&)> note;
@@ -77,6 +84,7 @@ struct SchedulerOptions {
 
 struct SchedulerReport {
   TeamLayout layout;
+  bool stopped = false;  ///< stopped early on request (the same on every rank)
   std::int64_t jobs_done = 0;
   double master_busy_seconds = 0.0;  ///< master CPU time (getrusage) during the loop
 };
@@ -93,7 +101,9 @@ SchedulerReport run_scheduler(const boost::mpi::communicator& world, JobSource* 
 
 /// Collective on team: executes one job on the calling team and agrees on its outcome (every
 /// rank returns the same status; the outcome's metrics are complete on the team's rank 0).
+/// `stop_requested` is polled after every training step on every rank of the team.
 JobResult execute_on_team(const boost::mpi::communicator& team, const Job& job,
-                          core::TaskCache& cache);
+                          core::TaskCache& cache,
+                          const std::function<bool()>& stop_requested = {});
 
 }  // namespace symsweep::distributed

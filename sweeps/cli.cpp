@@ -9,6 +9,7 @@
 #include "core/group.hpp"
 #include "distributed/mpi_reducer.hpp"
 #include "distributed/session.hpp"
+#include "sweeps/query_commands.hpp"
 #include "sweeps/run_command.hpp"
 #include "sweeps/train_command.hpp"
 
@@ -16,7 +17,8 @@ namespace symsweep::sweeps {
 
 namespace {
 
-const char* const kCommands[] = {"train", "run", "groups"};
+const char* const kCommands[] = {"train", "run",    "groups", "status", "runs",
+                                 "show",  "export", "sql",    "merge"};
 
 }  // namespace
 
@@ -49,6 +51,9 @@ int run_cli(const std::vector<std::string>& args) {
     if (root) fmt::print(stderr, "symsweep: unknown command \"{}\" (expected one of {})\n", args[0], known);
     return kExitUsage;
   }
+  QuerySubcommands queries;
+  add_query_subcommands(app, queries);
+
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses from the back
     app.parse(reversed);
@@ -63,6 +68,10 @@ int run_cli(const std::vector<std::string>& args) {
     if (*groups) {
       if (root) fmt::print("{}", core::group_families_help());
       return kExitOk;
+    }
+    if (queries.selected()) {
+      // Reading and merging need no MPI; under mpirun, rank 0 alone does them.
+      return root ? run_query_subcommand(queries) : kExitOk;
     }
     if (*run) {
       if (run_opts.db.empty() && !run_opts.check) {

@@ -9,6 +9,9 @@ namespace symsweep::sweeps {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  ///< a failure while running
 inline constexpr int kExitUsage = 2;    ///< a usage or input error
+/// Stopped by SIGTERM / SIGUSR1 / SIGINT: running runs were checkpointed and put back to pending;
+/// run the same command again to continue (EX_TEMPFAIL of sysexits.h).
+inline constexpr int kExitStopped = 75;
 
 /// Runs the command line `args` (without the program name) and returns the exit code. Errors go
 /// to stderr as one line (printed by rank 0 only under mpirun); results go to stdout. `train`

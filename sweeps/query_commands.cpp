@@ -223,7 +223,9 @@ class JsonWriter final : public RowWriter {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-SqlValue column_value(const Statement& s, int col) {
+/// One value of the current row of `s` (a Statement or a UserStatement).
+template <typename Rows>
+SqlValue column_value(const Rows& s, int col) {
   switch (s.type(col)) {
     case SQLITE_NULL:
       return {};
@@ -236,14 +238,16 @@ SqlValue column_value(const Statement& s, int col) {
   }
 }
 
-std::vector<SqlValue> row_values(const Statement& s) {
+template <typename Rows>
+std::vector<SqlValue> row_values(const Rows& s) {
   std::vector<SqlValue> row;
   row.reserve(static_cast<std::size_t>(s.columns()));
   for (int c = 0; c < s.columns(); ++c) row.push_back(column_value(s, c));
   return row;
 }
 
-std::vector<std::string> column_names(const Statement& s) {
+template <typename Rows>
+std::vector<std::string> column_names(const Rows& s) {
   std::vector<std::string> names;
   for (int c = 0; c < s.columns(); ++c) names.push_back(s.name(c));
   return names;
@@ -277,8 +281,11 @@ class UserStatement {
   UserStatement(Database& db, const std::string& sql, std::string what)
       : db_(db), what_(std::move(what)) {
     const char* tail = nullptr;
-    if (sqlite3_prepare_v2(db.handle(), sql.c_str(), static_cast<int>(sql.size()) + 1, &stmt_,
-                           &tail) != SQLITE_OK) {
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v2(db.handle(), sql.c_str(), static_cast<int>(sql.size()) + 1,
+                                      &stmt, &tail);
+    stmt_.reset(stmt);  // finalized on every exit, a throw from this constructor included
+    if (rc != SQLITE_OK) {
       const std::string msg = sqlite3_errmsg(db.handle());
       throw InputError(fmt::format("{}: {}{}", what_, msg,
                                    msg == "not authorized" ? " (only reading is allowed)" : ""));
@@ -297,16 +304,15 @@ class UserStatement {
       }
       tail = rest;
     }
-    if (sqlite3_stmt_readonly(stmt_) == 0) {
+    if (sqlite3_stmt_readonly(stmt) == 0) {
       throw InputError(fmt::format("{}: only reading statements are allowed", what_));
     }
   }
   UserStatement(const UserStatement&) = delete;
   UserStatement& operator=(const UserStatement&) = delete;
-  ~UserStatement() { sqlite3_finalize(stmt_); }
 
   bool step() {
-    const int rc = sqlite3_step(stmt_);
+    const int rc = sqlite3_step(stmt_.get());
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
     const std::string msg = sqlite3_errmsg(db_.handle());
@@ -325,48 +331,22 @@ class UserStatement {
     }
   }
 
-  int columns() const { return sqlite3_column_count(stmt_); }
-  std::string name(int col) const { return sqlite3_column_name(stmt_, col); }
-  int type(int col) const { return sqlite3_column_type(stmt_, col); }
-  std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
-  double real(int col) const { return sqlite3_column_double(stmt_, col); }
+  int columns() const { return sqlite3_column_count(stmt_.get()); }
+  std::string name(int col) const { return sqlite3_column_name(stmt_.get(), col); }
+  int type(int col) const { return sqlite3_column_type(stmt_.get(), col); }
+  std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_.get(), col); }
+  double real(int col) const { return sqlite3_column_double(stmt_.get(), col); }
   std::string text(int col) const {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
-    return p != nullptr ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
-                        : std::string();
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_.get(), col));
+    const auto n = static_cast<std::size_t>(sqlite3_column_bytes(stmt_.get(), col));
+    return p != nullptr ? std::string(p, n) : std::string();
   }
 
  private:
   Database& db_;
   std::string what_;
-  sqlite3_stmt* stmt_ = nullptr;
+  std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt_{nullptr, &sqlite3_finalize};
 };
-
-SqlValue column_value(const UserStatement& s, int col) {
-  switch (s.type(col)) {
-    case SQLITE_NULL:
-      return {};
-    case SQLITE_INTEGER:
-      return s.integer(col);
-    case SQLITE_FLOAT:
-      return s.real(col);
-    default:
-      return s.text(col);
-  }
-}
-
-std::vector<SqlValue> row_values(const UserStatement& s) {
-  std::vector<SqlValue> row;
-  row.reserve(static_cast<std::size_t>(s.columns()));
-  for (int c = 0; c < s.columns(); ++c) row.push_back(column_value(s, c));
-  return row;
-}
-
-std::vector<std::string> column_names(const UserStatement& s) {
-  std::vector<std::string> names;
-  for (int c = 0; c < s.columns(); ++c) names.push_back(s.name(c));
-  return names;
-}
 
 /// Throws InputError unless `path` (given to `flag` of `command`) is an existing file.
 void require_file(std::string_view command, std::string_view flag, const std::string& path) {
@@ -389,9 +369,9 @@ void require_results_schema(Database& db, std::string_view command, std::string_
           fmt::format("{}: {} \"{}\": not an SQLite database", command, flag, db.path()));
     }
     if ((rc & 0xff) == SQLITE_ERROR) {
-      throw InputError(fmt::format(
-          "{}: {} \"{}\": not a symsweep results database (no schema_version table)", command,
-          flag, db.path()));
+      throw InputError(
+          fmt::format("{}: {} \"{}\": not a symsweep results database (no schema_version table)",
+                      command, flag, db.path()));
     }
     throw Error(fmt::format("database \"{}\": {}", db.path(), sqlite3_errmsg(db.handle())));
   }
@@ -399,8 +379,9 @@ void require_results_schema(Database& db, std::string_view command, std::string_
   const std::int64_t version = step == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
   sqlite3_finalize(stmt);
   if (version > kSchemaVersion) {
-    throw Error(fmt::format("{}: database \"{}\": schema version {} is newer than this symsweep ({})",
-                            command, db.path(), version, kSchemaVersion));
+    throw Error(
+        fmt::format("{}: database \"{}\": schema version {} is newer than this symsweep ({})",
+                    command, db.path(), version, kSchemaVersion));
   }
 }
 
@@ -411,10 +392,6 @@ std::unique_ptr<Database> open_results(std::string_view command, std::string_vie
   auto db = std::make_unique<Database>(path, Database::Mode::kReadOnly);
   require_results_schema(*db, command, flag);
   return db;
-}
-
-std::vector<std::string> table_columns(Database& db, const std::string& table) {
-  return column_names(db.prepare(fmt::format("SELECT * FROM \"{}\"", table)));
 }
 
 std::string quote_identifier(const std::string& name) {
@@ -432,27 +409,31 @@ std::string join_identifiers(const std::vector<std::string>& names) {
   return fmt::format("{}", fmt::join(quoted, ", "));
 }
 
+/// The column names of `table`, in the table's order.
+std::vector<std::string> table_columns(Database& db, const std::string& table) {
+  return column_names(db.prepare("SELECT * FROM " + quote_identifier(table)));
+}
+
 // ---------------------------------------------------------------------------------------------
 // runs / show
 
 const std::vector<std::string> kDefaultRunColumns = {
-    "id",   "status",   "group_spec", "width",      "data_fraction",
-    "augment", "seed", "test_acc",   "binary_gap", "wall_seconds"};
+    "id",      "status", "group_spec", "width",      "data_fraction",
+    "augment", "seed",   "test_acc",   "binary_gap", "wall_seconds"};
 
 /// The columns of a run that define its configuration (what `show` lists as config).
 const std::vector<std::string> kConfigColumns = {
-    "group_spec", "group_order", "abelian", "width",      "data_fraction", "augment",
-    "augment_order", "seed",     "optimizer", "lr",       "weight_decay",  "init_scale",
-    "steps",      "precision",   "log_every", "est_cost"};
+    "group_spec",    "group_order", "abelian",   "width",   "data_fraction", "augment",
+    "augment_order", "seed",        "optimizer", "lr",      "weight_decay",  "init_scale",
+    "steps",         "precision",   "log_every", "est_cost"};
 
 /// Where and how a run was computed.
-const std::vector<std::string> kProvenanceColumns = {
-    "version", "git_rev", "host", "ranks", "mpi_library", "started_at", "finished_at",
-    "wall_seconds"};
+const std::vector<std::string> kProvenanceColumns = {"version",     "git_rev",     "host",
+                                                     "ranks",       "mpi_library", "started_at",
+                                                     "finished_at", "wall_seconds"};
 
 /// Identity columns: shown in the heading, not in a section.
-const std::vector<std::string> kIdentityColumns = {"id", "sweep_id", "config_hash",
-                                                   "config_json"};
+const std::vector<std::string> kIdentityColumns = {"id", "sweep_id", "config_hash", "config_json"};
 
 bool contains(const std::vector<std::string>& v, const std::string& s) {
   return std::find(v.begin(), v.end(), s) != v.end();
@@ -485,7 +466,8 @@ std::vector<std::string> parse_columns(const std::string& list,
 /// Finds a run by id or unique config_hash prefix; throws InputError otherwise.
 std::int64_t resolve_run(Database& db, const std::string& spec) {
   if (spec.empty()) throw InputError("show: RUN is required (a run id or a config_hash prefix)");
-  const bool digits = std::all_of(spec.begin(), spec.end(), [](char c) { return c >= '0' && c <= '9'; });
+  const bool digits =
+      std::all_of(spec.begin(), spec.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (digits && spec.size() <= 18) {
     Statement by_id = db.prepare("SELECT id FROM runs WHERE id = ?1");
     by_id.bind(1, static_cast<std::int64_t>(std::stoll(spec)));
@@ -505,17 +487,17 @@ std::int64_t resolve_run(Database& db, const std::string& spec) {
   std::vector<std::int64_t> ids;
   while (by_hash.step()) ids.push_back(by_hash.integer(0));
   if (ids.empty()) {
-    throw InputError(fmt::format("show: RUN \"{}\": no run with that id or config_hash prefix",
-                                 spec));
+    throw InputError(
+        fmt::format("show: RUN \"{}\": no run with that id or config_hash prefix", spec));
   }
   if (ids.size() > 1) {
-    Statement count = db.prepare(
-        "SELECT count(*) FROM runs WHERE substr(config_hash, 1, length(?1)) = ?1");
+    Statement count =
+        db.prepare("SELECT count(*) FROM runs WHERE substr(config_hash, 1, length(?1)) = ?1");
     count.bind(1, prefix);
     count.step();
-    throw InputError(fmt::format(
-        "show: RUN \"{}\": the config_hash prefix matches {} runs; give more digits", spec,
-        count.integer(0)));
+    throw InputError(
+        fmt::format("show: RUN \"{}\": the config_hash prefix matches {} runs; give more digits",
+                    spec, count.integer(0)));
   }
   return ids.front();
 }
@@ -583,8 +565,8 @@ void copy_run_rows(Database& in, Database& out, const std::string& table,
   if (copy_runs.empty()) return;
   const auto cols = shared_columns(in, out, table, {});
   const std::size_t run_col = index_of(cols, "run_id");
-  Statement sel = in.prepare(
-      fmt::format("SELECT {} FROM {} ORDER BY rowid", join_identifiers(cols), table));
+  Statement sel =
+      in.prepare(fmt::format("SELECT {} FROM {} ORDER BY rowid", join_identifiers(cols), table));
   Statement ins = out.prepare(fmt::format("INSERT INTO {} ({}) VALUES ({})", table,
                                           join_identifiers(cols), placeholders(cols.size())));
   while (sel.step()) {
@@ -634,8 +616,8 @@ MergeCounts merge_one(Database& out, const std::string& in_path) {
   auto out_sweep = [&](std::int64_t in_id) {
     const auto it = sweep_ids.find(in_id);
     if (it == sweep_ids.end()) {
-      throw Error(fmt::format("merge: \"{}\": sweep id {} is referenced but missing", in_path,
-                              in_id));
+      throw Error(
+          fmt::format("merge: \"{}\": sweep id {} is referenced but missing", in_path, in_id));
     }
     return it->second;
   };
@@ -661,8 +643,8 @@ MergeCounts merge_one(Database& out, const std::string& in_path) {
         sets.push_back(fmt::format("{} = ?{}", quote_identifier(cols[c]), c + 1));
       }
     }
-    Statement upd = out.prepare(fmt::format("UPDATE runs SET {} WHERE id = ?{}",
-                                            fmt::join(sets, ", "), cols.size() + 1));
+    Statement upd = out.prepare(
+        fmt::format("UPDATE runs SET {} WHERE id = ?{}", fmt::join(sets, ", "), cols.size() + 1));
     while (sel.step()) {
       const std::int64_t in_id = sel.integer(0);
       std::vector<SqlValue> row = row_values(sel);
@@ -671,7 +653,8 @@ MergeCounts merge_one(Database& out, const std::string& in_path) {
       bind_value(find, 1, row[hash_col]);
       if (!find.step()) {
         find.reset();
-        for (std::size_t c = 0; c < row.size(); ++c) bind_value(ins, static_cast<int>(c + 1), row[c]);
+        for (std::size_t c = 0; c < row.size(); ++c)
+          bind_value(ins, static_cast<int>(c + 1), row[c]);
         ins.run();
         const std::int64_t out_id = out.last_insert_id();
         run_ids[in_id] = out_id;
@@ -700,8 +683,8 @@ MergeCounts merge_one(Database& out, const std::string& in_path) {
   if (!replaced_ids.empty()) {
     const std::string ids = nlohmann::json(replaced_ids).dump();
     for (const char* table : {"metrics", "potentials", "attempts"}) {
-      out.prepare(fmt::format(
-                      "DELETE FROM {} WHERE run_id IN (SELECT value FROM json_each(?1))", table))
+      out.prepare(
+             fmt::format("DELETE FROM {} WHERE run_id IN (SELECT value FROM json_each(?1))", table))
           .bind(1, ids)
           .run();
     }
@@ -713,7 +696,8 @@ MergeCounts merge_one(Database& out, const std::string& in_path) {
   // Membership of runs in sweeps: the union.
   {
     Statement sel = in.prepare("SELECT sweep_id, run_id FROM sweep_runs");
-    Statement ins = out.prepare("INSERT OR IGNORE INTO sweep_runs (sweep_id, run_id) VALUES (?1, ?2)");
+    Statement ins =
+        out.prepare("INSERT OR IGNORE INTO sweep_runs (sweep_id, run_id) VALUES (?1, ?2)");
     while (sel.step()) {
       const auto run = run_ids.find(sel.integer(1));
       if (run == run_ids.end()) continue;
@@ -729,7 +713,8 @@ MergeCounts merge_one(Database& out, const std::string& in_path) {
     for (std::size_t c = 0; c < cols.size(); ++c) {
       same.push_back(fmt::format("{} IS ?{}", quote_identifier(cols[c]), c + 1));
     }
-    Statement sel = in.prepare(fmt::format("SELECT {} FROM fits ORDER BY id", join_identifiers(cols)));
+    Statement sel =
+        in.prepare(fmt::format("SELECT {} FROM fits ORDER BY id", join_identifiers(cols)));
     Statement ins = out.prepare(fmt::format(
         "INSERT INTO fits ({}) SELECT {} WHERE NOT EXISTS (SELECT 1 FROM fits WHERE {})",
         join_identifiers(cols), placeholders(cols.size()), fmt::join(same, " AND ")));
@@ -768,8 +753,8 @@ OutputFormat parse_output_format(std::string_view command, std::string_view flag
     if (value == name) return format;
     names.emplace_back(name);
   }
-  throw InputError(fmt::format("{}: {} \"{}\": expected {}", command, flag, value,
-                               fmt::join(names, " or ")));
+  throw InputError(
+      fmt::format("{}: {} \"{}\": expected {}", command, flag, value, fmt::join(names, " or ")));
 }
 
 std::unique_ptr<RowWriter> make_row_writer(OutputFormat format, std::FILE* out) {
@@ -1007,8 +992,12 @@ int show_run(const ShowOptions& opts) {
 int export_table(const ExportOptions& opts) {
   // Table -> its natural order.
   static const std::map<std::string, std::string> kTables = {
-      {"runs", "id"},          {"metrics", "run_id, step"}, {"potentials", "run_id, step, k"},
-      {"fits", "id"},          {"sweeps", "id"},            {"attempts", "run_id, attempt, rowid"}};
+      {"runs", "id"},
+      {"metrics", "run_id, step"},
+      {"potentials", "run_id, step, k"},
+      {"fits", "id"},
+      {"sweeps", "id"},
+      {"attempts", "run_id, attempt, rowid"}};
   const auto table = kTables.find(opts.table);
   if (table == kTables.end()) {
     throw InputError(fmt::format(
@@ -1029,8 +1018,9 @@ int export_table(const ExportOptions& opts) {
       std::vector<std::string> names;
       Statement all = db->prepare("SELECT name FROM sweeps ORDER BY id");
       while (all.step()) names.push_back(all.text(0));
-      throw InputError(fmt::format("export: --sweep \"{}\": no such sweep (sweeps: {})",
-                                   opts.sweep, names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
+      throw InputError(
+          fmt::format("export: --sweep \"{}\": no such sweep (sweeps: {})", opts.sweep,
+                      names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
     }
     sweep_id = find.integer(0);
     const std::string& t = opts.table;
@@ -1073,8 +1063,8 @@ int merge_databases(const MergeOptions& opts) {
     require_file("merge", "IN", in);
     if (same_file(opts.out, in)) {
       throw InputError(fmt::format(
-          "merge: OUT \"{}\" is also an input (\"{}\"); merge into a new or another file",
-          opts.out, in));
+          "merge: OUT \"{}\" is also an input (\"{}\"); merge into a new or another file", opts.out,
+          in));
     }
   }
   if (on_network_filesystem(opts.out)) {
@@ -1111,7 +1101,7 @@ void add_query_subcommands(CLI::App& app, QuerySubcommands& q) {
   q.status_cmd->add_option("--db", q.status_opts.db, db_help)->required();
   q.status_cmd->add_flag("--json", q.status_opts.json, "print JSON");
 
-  q.runs_cmd = app.add_subcommand("runs", "list runs_cmd, optionally filtered by a SQL expression");
+  q.runs_cmd = app.add_subcommand("runs", "list runs, optionally filtered by a SQL expression");
   q.runs_cmd->add_option("--db", q.runs_opts.db, db_help)->required();
   q.runs_cmd->add_option("--where", q.runs_opts.where,
                          "one SQL expression on the runs columns, e.g. \"status = 'done'\"");
@@ -1123,7 +1113,7 @@ void add_query_subcommands(CLI::App& app, QuerySubcommands& q) {
   q.show_cmd = app.add_subcommand(
       "show", "one run: config, final values, provenance, curve and last rho_kkk");
   q.show_cmd->add_option("--db", q.show_opts.db, db_help)->required();
-  q.show_cmd->add_option("run", q.show_opts.run, "run id or config_hash prefix")->required();
+  q.show_cmd->add_option("RUN", q.show_opts.run, "run id or config_hash prefix")->required();
   q.show_cmd->add_option("--format", q.show_opts.format, "table | json")->capture_default_str();
 
   q.export_cmd = app.add_subcommand("export", "write a whole table as CSV or JSON");
@@ -1137,14 +1127,13 @@ void add_query_subcommands(CLI::App& app, QuerySubcommands& q) {
 
   q.sql_cmd = app.add_subcommand("sql", "run one read-only SQL statement");
   q.sql_cmd->add_option("--db", q.sql_opts.db, db_help)->required();
-  q.sql_cmd->add_option("query", q.sql_opts.query, "one SELECT statement")->required();
+  q.sql_cmd->add_option("QUERY", q.sql_opts.query, "one SELECT statement")->required();
   q.sql_cmd->add_option("--format", q.sql_opts.format, "table | csv | json")->capture_default_str();
 
   q.merge_cmd = app.add_subcommand(
       "merge", "combine results databases of separate jobs into OUT (created if missing)");
-  q.merge_cmd->add_option("out", q.merge_opts.out, "merged database")->required();
-  q.merge_cmd->add_option("inputs", q.merge_opts.inputs, "databases to merge (read-only)")
-      ->required();
+  q.merge_cmd->add_option("OUT", q.merge_opts.out, "merged database")->required();
+  q.merge_cmd->add_option("IN", q.merge_opts.inputs, "databases to merge (read-only)")->required();
 }
 
 int run_query_subcommand(const QuerySubcommands& q) {

@@ -10,11 +10,13 @@
 #include <optional>
 #include <sstream>
 
+#include "core/checkpoint.hpp"
 #include "core/error.hpp"
 #include "distributed/mpi_reducer.hpp"
 #include "distributed/scheduler.hpp"
 #include "sweeps/cli.hpp"
 #include "sweeps/progress.hpp"
+#include "sweeps/signals.hpp"
 #include "sweeps/spec.hpp"
 #include "sweeps/store.hpp"
 
@@ -27,11 +29,13 @@ class StoreScheduling final : public distributed::JobSource, public distributed:
  public:
   StoreScheduling(ResultsStore& store, std::vector<ResultsStore::PendingRun> pending,
                   Provenance provenance, std::int64_t total, std::int64_t already_done,
-                  const std::string& name)
+                  const SweepSpec& spec, std::string checkpoint_dir)
       : store_(store),
+        spec_(spec),
+        checkpoint_dir_(std::move(checkpoint_dir)),
         pending_(std::move(pending)),
         provenance_(std::move(provenance)),
-        progress_("sweep " + name, total),
+        progress_("sweep " + spec.name, total),
         finished_(already_done) {}
 
   std::optional<distributed::Job> next() override {
@@ -39,14 +43,38 @@ class StoreScheduling final : public distributed::JobSource, public distributed:
     const auto& p = pending_[next_++];
     store_.mark_running(p.id);
     ++running_;
-    return distributed::Job{p.id, p.config, p.cost};
+    distributed::Job job;
+    job.id = p.id;
+    job.config = p.config;
+    job.cost = p.cost;
+    job.run_key = p.config_hash;
+    job.checkpoint_path = checkpoint_dir_ + "/" + p.config_hash + ".ckpt";
+    job.checkpoint_every_steps = spec_.checkpoint_every_steps;
+    job.checkpoint_every_seconds = spec_.checkpoint_every_seconds;
+    return job;
   }
 
   void accept(const distributed::Job& job, const distributed::JobResult& r) override {
+    for (const std::string& w : r.warnings) {
+      fmt::print(stderr, "warning: run {}: {}; it starts again from the beginning\n", job.id, w);
+    }
+    if (r.resumed_step > 0) {
+      fmt::print(stderr, "run {} continued from its checkpoint at step {}\n", job.id,
+                 r.resumed_step);
+    }
+    --running_;
+    if (r.outcome.status == core::RunStatus::kInterrupted) {
+      store_.mark_interrupted(job.id, std::string("stopped by ") + signal_name(stop_signal()) +
+                                          " at step " +
+                                          std::to_string(r.outcome.result.steps_done));
+      ++interrupted_;
+      return;
+    }
     Provenance prov = provenance_;
     prov.ranks = r.ranks;
     store_.write_result(job.id, r.outcome, prov);
-    --running_;
+    // Committed: the checkpoint is no longer needed.
+    core::remove_checkpoints(job.checkpoint_path);
     ++finished_;
     if (r.outcome.status == core::RunStatus::kFailed) {
       ++failed_;
@@ -58,15 +86,18 @@ class StoreScheduling final : public distributed::JobSource, public distributed:
   }
 
   void finish() { progress_.finish(); }
+  std::int64_t interrupted() const { return interrupted_; }
 
  private:
   ResultsStore& store_;
+  const SweepSpec& spec_;
+  std::string checkpoint_dir_;
   std::vector<ResultsStore::PendingRun> pending_;
   std::size_t next_ = 0;
   Provenance provenance_;
   Progress progress_;
   std::int64_t finished_;
-  std::int64_t running_ = 0, failed_ = 0, diverged_ = 0;
+  std::int64_t running_ = 0, failed_ = 0, diverged_ = 0, interrupted_ = 0;
 };
 
 std::string hostname() {
@@ -97,6 +128,7 @@ std::string read_spec_everywhere(const std::string& path, const boost::mpi::comm
 }  // namespace
 
 int run_sweep(const RunOptions& opts, const boost::mpi::communicator& world) {
+  install_stop_signals();
   const bool master = world.rank() == 0;
   // Validation is identical on every rank, so an error leaves every rank here together.
   const SweepSpec spec = parse_spec(read_spec_everywhere(opts.spec, world), opts.spec);
@@ -146,8 +178,11 @@ int run_sweep(const RunOptions& opts, const boost::mpi::communicator& world) {
                  recovered > 0 ? fmt::format(" ({} recovered from a stopped job)", recovered) : "");
       Provenance prov{SYMSWEEP_VERSION, SYMSWEEP_GIT_REV, hostname(),
                       distributed::mpi_library_version(), 1};
+      // Checkpoints live beside the database.
+      const std::string checkpoint_dir = opts.db + ".checkpoints";
+      std::filesystem::create_directories(checkpoint_dir);
       scheduling.emplace(*store, store->pending_runs(sweep_id), prov, c.total(),
-                         c.done + c.failed + c.diverged, spec.name);
+                         c.done + c.failed + c.diverged, spec, checkpoint_dir);
     } catch (const std::exception& e) {
       error = e.what();
     }
@@ -161,10 +196,20 @@ int run_sweep(const RunOptions& opts, const boost::mpi::communicator& world) {
   distributed::SchedulerOptions sched;
   sched.ranks_per_run = ranks_per_run;
   sched.note = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
-  distributed::run_scheduler(world, master ? &*scheduling : nullptr,
-                             master ? &*scheduling : nullptr, sched);
-  if (!master) return kExitOk;
+  sched.stop_requested = [] { return stop_signal() != 0; };
+  const distributed::SchedulerReport report = distributed::run_scheduler(
+      world, master ? &*scheduling : nullptr, master ? &*scheduling : nullptr, sched);
+  if (!master) return report.stopped ? kExitStopped : kExitOk;
   scheduling->finish();
+  if (report.stopped) {
+    const StatusCounts c = store->counts();
+    fmt::print(stderr,
+               "sweep \"{}\" stopped by {}: {} running run(s) checkpointed and back to pending; "
+               "{} done, {} pending; run the same command again to continue\n",
+               spec.name, signal_name(stop_signal()), scheduling->interrupted(), c.done,
+               c.pending);
+    return kExitStopped;
+  }
   const StatusCounts c = store->counts();
   fmt::print(stderr, "sweep \"{}\" finished: {} done, {} failed, {} diverged, {} pending\n",
              spec.name, c.done, c.failed, c.diverged, c.pending);

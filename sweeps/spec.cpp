@@ -159,8 +159,10 @@ const std::map<std::string, Key>& keys() {
 }
 
 const std::set<std::string> kGridOnly = {"group", "augment", "data_fraction"};
-const std::set<std::string> kSweepKeys = {"name", "seeds", "ranks_per_run", "max_attempts",
-                                          "skip_invalid"};
+const std::set<std::string> kSweepKeys = {"name",         "seeds",
+                                          "ranks_per_run", "max_attempts",
+                                          "skip_invalid", "checkpoint_every_steps",
+                                          "checkpoint_every_seconds"};
 
 /// Checks one value of a key on its own (ranges), so the error can point at its line.
 void check_value(const Reporter& rep, const toml::node* n, const std::string& where,
@@ -222,7 +224,8 @@ SweepSpec parse_spec(const std::string& text, const std::string& path) {
   for (auto&& [k, v] : *sweep) {
     if (!kSweepKeys.count(std::string(k.str()))) {
       rep.fail(&v, "[sweep] " + std::string(k.str()),
-               "unknown key (expected name, seeds, ranks_per_run, max_attempts, skip_invalid)");
+               "unknown key (expected name, seeds, ranks_per_run, max_attempts, skip_invalid, "
+               "checkpoint_every_steps, checkpoint_every_seconds)");
     }
   }
   const toml::node* name = sweep->get("name");
@@ -255,6 +258,16 @@ SweepSpec parse_spec(const std::string& text, const std::string& path) {
     const Value v = scalar(rep, *n, Kind::kInteger, "[sweep] max_attempts");
     if (v.i < 1 || v.i > 1000) rep.fail(n, "[sweep] max_attempts", "expected 1..1000");
     spec.max_attempts = static_cast<int>(v.i);
+  }
+  if (const toml::node* n = sweep->get("checkpoint_every_steps")) {
+    const Value v = scalar(rep, *n, Kind::kInteger, "[sweep] checkpoint_every_steps");
+    if (v.i < 0) rep.fail(n, "[sweep] checkpoint_every_steps", "expected >= 0 (0: off)");
+    spec.checkpoint_every_steps = v.i;
+  }
+  if (const toml::node* n = sweep->get("checkpoint_every_seconds")) {
+    const Value v = scalar(rep, *n, Kind::kNumber, "[sweep] checkpoint_every_seconds");
+    if (v.d < 0.0) rep.fail(n, "[sweep] checkpoint_every_seconds", "expected >= 0 (0: off)");
+    spec.checkpoint_every_seconds = v.d;
   }
   if (const toml::node* n = sweep->get("skip_invalid")) {
     if (!n->is_boolean()) rep.fail(n, "[sweep] skip_invalid", "expected true or false");

@@ -10,7 +10,8 @@
 namespace symsweep::sweeps {
 
 /// A parsed and validated sweep spec (TOML):
-///   [sweep] name, seeds (list or count), ranks_per_run, max_attempts, skip_invalid
+///   [sweep] name, seeds (list or count), ranks_per_run, max_attempts, skip_invalid,
+///           checkpoint_every_steps (default 0: off), checkpoint_every_seconds (default 60)
 ///   [grid]  group, width, data_fraction, augment (lists, or {linspace|logspace = [a, b, k]}
 ///           for numbers); any [train] key may be an axis instead of a fixed value
 ///   [train] width, optimizer, lr, weight_decay, init_scale, steps, precision, log_every
@@ -23,6 +24,8 @@ struct SweepSpec {
   int ranks_per_run = 1;
   int max_attempts = 3;
   bool skip_invalid = false;
+  std::int64_t checkpoint_every_steps = 0;  ///< 0: none by step count
+  double checkpoint_every_seconds = 60.0;   ///< 0: none by time
   std::vector<PlannedRun> runs;       ///< the expanded grid, in grid order
   std::vector<std::string> warnings;  ///< skipped grid points (skip_invalid = true)
 };

@@ -272,7 +272,7 @@ StatusCounts ResultsStore::counts(std::optional<std::int64_t> sweep_id) {
 std::vector<ResultsStore::PendingRun> ResultsStore::pending_runs(std::int64_t sweep_id) {
   Statement s = db_.prepare(
       "SELECT runs.id, group_spec, data_fraction, augment, width, seed, optimizer, lr, "
-      "weight_decay, init_scale, steps, precision, log_every, est_cost FROM runs "
+      "weight_decay, init_scale, steps, precision, log_every, est_cost, config_hash FROM runs "
       "JOIN sweep_runs ON sweep_runs.run_id = runs.id "
       "WHERE sweep_runs.sweep_id = ?1 AND status = 'pending' ORDER BY est_cost DESC, runs.id");
   s.bind(1, sweep_id);
@@ -294,6 +294,7 @@ std::vector<ResultsStore::PendingRun> ResultsStore::pending_runs(std::int64_t sw
     t.precision = core::parse_precision(s.text(11));
     t.log_every = s.integer(12);
     p.cost = s.real(13);
+    p.config_hash = s.text(14);
     out.push_back(std::move(p));
   }
   return out;

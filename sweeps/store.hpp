@@ -61,6 +61,7 @@ class ResultsStore {
   /// Pending runs of a sweep: id, config and cost.
   struct PendingRun {
     std::int64_t id;
+    std::string config_hash;
     core::RunConfig config;
     double cost;
   };

@@ -11,12 +11,12 @@ import argparse
 import os
 import random
 import signal
-import sqlite3
-import subprocess
 import sys
 import tempfile
-import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sweeplib import Checks, Reader, configure, environment, launch, rows  # noqa: E402
 
 SPEC = """
 [sweep]
@@ -31,8 +31,8 @@ data_fraction = [0.4, 0.7]
 augment = ["none"]
 
 [train]
-steps = 4000
-log_every = 200
+steps = 10000
+log_every = 500
 precision = "f64"
 """
 RUN_COLUMNS = ("config_hash, status, error, train_loss, test_loss, train_acc, test_acc, full_loss, "
@@ -40,45 +40,6 @@ RUN_COLUMNS = ("config_hash, status, error, train_loss, test_loss, train_acc, te
                "train_pairs, steps_done, finished_at, wall_seconds")
 RESULT_COLUMNS = ("config_hash, status, train_loss, test_loss, train_acc, test_acc, full_loss, "
                   "binary_gap, max_offtarget_mp, effective_dim, conservation_drift")
-
-
-MPIEXEC = ["mpirun", "--oversubscribe"]
-
-
-def launch(binary, spec, db, np_, env):
-    return subprocess.Popen(MPIEXEC + ["-np", str(np_), binary, "run", spec, "--db", db],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True, env=env)
-
-
-def rows(db, sql):
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
-class Reader(threading.Thread):
-    """Polls the database read-only during a launch; records any error and the slowest read."""
-
-    def __init__(self, db):
-        super().__init__(daemon=True)
-        self.db, self.stop, self.errors, self.slowest, self.reads = db, False, [], 0.0, 0
-
-    def run(self):
-        while not self.stop:
-            if os.path.exists(self.db):
-                t0 = time.monotonic()
-                try:
-                    rows(self.db, "SELECT status, count(*) FROM runs GROUP BY status")
-                    rows(self.db, "SELECT count(*) FROM metrics")
-                    self.reads += 1
-                except sqlite3.Error as e:  # "no such table" before the schema exists is fine
-                    if "no such table" not in str(e):
-                        self.errors.append(str(e))
-                self.slowest = max(self.slowest, time.monotonic() - t0)
-            time.sleep(0.01)
 
 
 def main():
@@ -91,16 +52,10 @@ def main():
     ap.add_argument("--preflags", default="--oversubscribe",
                     help="flags before the program (more ranks than cores need --oversubscribe)")
     a = ap.parse_args()
-    MPIEXEC[:] = [a.mpiexec] + a.preflags.split()
+    configure(a.mpiexec, a.preflags)
     rng = random.Random(a.seed)
-    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-               OPENBLAS_NUM_THREADS="1")
-    failures = []
-
-    def check(cond, what):
-        if not cond:
-            failures.append(what)
-            print("FAIL:", what, flush=True)
+    env = environment()
+    check = Checks()
 
     with tempfile.TemporaryDirectory() as tmp:
         spec = os.path.join(tmp, "kill.toml")
@@ -122,11 +77,16 @@ def main():
         for i in range(a.kills):
             # Odd kills hold every write transaction open, so the kill lands inside a write.
             slow = i % 2 == 1
-            e = dict(env, SYMSWEEP_FAULT_SLOW_WRITE_MS="200") if slow else env
+            e = environment(SYMSWEEP_FAULT_SLOW_WRITE_MS="200") if slow else env
             reader = Reader(db)
             reader.start()
             p = launch(a.binary, spec, db, a.np, e)
-            time.sleep(rng.uniform(0.3, max(0.6, 0.9 * full)))
+            # Kill somewhere inside what is left of the sweep (mpirun itself needs ~0.3 s).
+            left = 1.0
+            if os.path.exists(db):
+                done = rows(db, "SELECT count(*) FROM runs WHERE status = 'done'")[0][0]
+                left = 1.0 - done / expected
+            time.sleep(0.3 + rng.uniform(0.0, 0.8 * full * left))
             if p.poll() is None:
                 os.killpg(p.pid, signal.SIGKILL)
                 kills += 1
@@ -171,8 +131,7 @@ def main():
         leftovers = [f for f in os.listdir(tmp) if f.endswith(".tmp")]
         check(not leftovers, f"stale temporary files: {leftovers}")
 
-    print(f"{0 if failures else 1} passed, {len(failures)} failed")
-    sys.exit(1 if failures else 0)
+    check.finish()
 
 
 if __name__ == "__main__":

@@ -42,8 +42,8 @@ struct RunPlan {
   std::uint64_t seed;
   std::string status;  ///< pending | running | done | failed | diverged
   double wall_seconds;
-  double acc;          ///< the final test accuracy of a done run (sets its curve)
-  std::string error;   ///< for failed runs
+  double acc;         ///< the final test accuracy of a done run (sets its curve)
+  std::string error;  ///< for failed runs
 };
 
 core::RunConfig config_of(const RunPlan& r) {
@@ -268,8 +268,8 @@ TEST_F(QueryTest, StatusListsAtMostTenErrorsMostRecentFirst) {
     ResultsStore store(db, Database::Mode::kReadWrite);
     std::vector<RunPlan> runs;
     for (int i = 0; i < 13; ++i) {
-      runs.push_back({0.5, static_cast<std::uint64_t>(i), "failed", 1.0, 0.0,
-                      "error " + std::to_string(i)});
+      runs.push_back(
+          {0.5, static_cast<std::uint64_t>(i), "failed", 1.0, 0.0, "error " + std::to_string(i)});
     }
     write_sweep(store, "bad", "x", runs);
     // Finishing times in an order unrelated to the ids: seed i finished at minute (i * 7) % 13.
@@ -340,8 +340,9 @@ TEST_F(QueryTest, SqlRefusesEveryWriteAndLeavesTheFileByteIdentical) {
   EXPECT_EQ(count(db, "SELECT count(*) FROM runs"), 11);
 
   // Reading works, and a trailing semicolon or comment is not a second statement.
-  const Outcome ok =
-      invoke([&] { return run_sql({db, "SELECT count(*) AS n FROM runs; -- all", "csv"}); });
+  const Outcome ok = invoke([&] {
+    return run_sql({db, "SELECT count(*) AS n FROM runs; -- all", "csv"});
+  });
   ASSERT_EQ(ok.code, kExitOk) << ok.error;
   EXPECT_EQ(ok.out, "n\n11\n");
   EXPECT_EQ(read_bytes(db), before);
@@ -387,8 +388,7 @@ TEST_F(QueryTest, RunsWhereFiltersAndRejectsAnythingButOneExpression) {
   }
   const Outcome unknown = invoke([&] { return list_runs({db, "no_such_col > 1", "table", ""}); });
   EXPECT_EQ(unknown.code, kExitUsage);
-  EXPECT_NE(unknown.error.find("no such column: no_such_col"), std::string::npos)
-      << unknown.error;
+  EXPECT_NE(unknown.error.find("no such column: no_such_col"), std::string::npos) << unknown.error;
   // Writing through a subquery cannot be expressed; reading other tables is allowed.
   const Outcome sub = invoke([&] {
     return list_runs({db, "id IN (SELECT run_id FROM metrics WHERE test_acc > 0.75)", "csv", "id"});
@@ -414,9 +414,9 @@ TEST_F(QueryTest, RunsDefaultColumnsAndJsonTypes) {
   std::vector<std::string> keys;
   for (auto it = j[0].begin(); it != j[0].end(); ++it) keys.push_back(it.key());
   std::sort(keys.begin(), keys.end());
-  EXPECT_EQ(keys, (std::vector<std::string>{"augment", "binary_gap", "data_fraction", "group_spec",
-                                            "id", "seed", "status", "test_acc", "wall_seconds",
-                                            "width"}));
+  EXPECT_EQ(keys,
+            (std::vector<std::string>{"augment", "binary_gap", "data_fraction", "group_spec", "id",
+                                      "seed", "status", "test_acc", "wall_seconds", "width"}));
   EXPECT_TRUE(j[0]["id"].is_number_integer());
   EXPECT_TRUE(j[0]["test_acc"].is_number_float());
   EXPECT_TRUE(j[10]["test_acc"].is_null());  // pending
@@ -511,7 +511,8 @@ TEST_F(QueryTest, ExportCsvRoundTripsCommasQuotesAndNewlines) {
   const auto run_rows = parse_csv(runs.out);
   ASSERT_EQ(run_rows.size(), 3u);
   const auto col = std::find(run_rows[0].begin(), run_rows[0].end(), "error") - run_rows[0].begin();
-  const auto acc = std::find(run_rows[0].begin(), run_rows[0].end(), "test_acc") - run_rows[0].begin();
+  const auto acc =
+      std::find(run_rows[0].begin(), run_rows[0].end(), "test_acc") - run_rows[0].begin();
   EXPECT_EQ(run_rows[1][col], "failed: \"x\", then y\nand more");
   EXPECT_EQ(run_rows[1][acc], "");  // NULL
   EXPECT_EQ(run_rows[2][acc], "0.25");
@@ -613,7 +614,8 @@ TEST_F(QueryTest, MergeUnionsRunsByHashKeepingTheFinishedCopyWithItsRows) {
   EXPECT_EQ(status_of(r4), "done");
 
   // Rows follow their run, re-mapped to out's ids.
-  for (const auto& [p, src] : std::vector<std::pair<RunPlan, std::string>>{{r1, a}, {r2, b}, {r4, b}}) {
+  for (const auto& [p, src] :
+       std::vector<std::pair<RunPlan, std::string>>{{r1, a}, {r2, b}, {r4, b}}) {
     const std::string h = planned(p).config_hash;
     const json expected = metrics_of(src, h);
     ASSERT_EQ(expected.size(), 3u);
@@ -621,20 +623,25 @@ TEST_F(QueryTest, MergeUnionsRunsByHashKeepingTheFinishedCopyWithItsRows) {
   }
   EXPECT_EQ(count(out, "SELECT count(*) FROM metrics"), 9);
   EXPECT_EQ(count(out, "SELECT count(*) FROM potentials"), 36);
-  EXPECT_EQ(count(out, "SELECT count(*) FROM metrics WHERE run_id NOT IN (SELECT id FROM runs)"), 0);
+  EXPECT_EQ(count(out, "SELECT count(*) FROM metrics WHERE run_id NOT IN (SELECT id FROM runs)"),
+            0);
   // The replaced run's attempts are the kept copy's: one attempt, outcome done.
-  EXPECT_EQ(count(out, "SELECT count(*) FROM attempts JOIN runs ON runs.id = attempts.run_id "
-                       "WHERE runs.seed = 2 AND outcome = 'done'"),
+  EXPECT_EQ(count(out,
+                  "SELECT count(*) FROM attempts JOIN runs ON runs.id = attempts.run_id "
+                  "WHERE runs.seed = 2 AND outcome = 'done'"),
             1);
-  EXPECT_EQ(count(out, "SELECT count(*) FROM attempts JOIN runs ON runs.id = attempts.run_id "
-                       "WHERE runs.seed = 2"),
+  EXPECT_EQ(count(out,
+                  "SELECT count(*) FROM attempts JOIN runs ON runs.id = attempts.run_id "
+                  "WHERE runs.seed = 2"),
             1);
   // Membership: s2 holds r4 only, s1 holds the other three; runs.sweep_id points into out.
-  EXPECT_EQ(count(out, "SELECT count(*) FROM sweep_runs JOIN sweeps ON sweeps.id = sweep_id "
-                       "WHERE name = 's2'"),
+  EXPECT_EQ(count(out,
+                  "SELECT count(*) FROM sweep_runs JOIN sweeps ON sweeps.id = sweep_id "
+                  "WHERE name = 's2'"),
             1);
-  EXPECT_EQ(count(out, "SELECT count(*) FROM sweep_runs JOIN sweeps ON sweeps.id = sweep_id "
-                       "WHERE name = 's1'"),
+  EXPECT_EQ(count(out,
+                  "SELECT count(*) FROM sweep_runs JOIN sweeps ON sweeps.id = sweep_id "
+                  "WHERE name = 's1'"),
             3);
   EXPECT_EQ(count(out, "SELECT count(*) FROM runs WHERE sweep_id NOT IN (SELECT id FROM sweeps)"),
             0);
@@ -666,7 +673,9 @@ TEST_F(QueryTest, MergeRefusesAnOutputThatIsAlsoAnInput) {
     EXPECT_NE(r.error.find("also an input"), std::string::npos) << r.error;
   }
   EXPECT_EQ(read_bytes(a), a_bytes);
-  const Outcome missing = invoke([&] { return merge_databases({path("o.db"), {path("nope.db")}}); });
+  const Outcome missing = invoke([&] {
+    return merge_databases({path("o.db"), {path("nope.db")}});
+  });
   EXPECT_EQ(missing.code, kExitUsage);
   EXPECT_FALSE(std::filesystem::exists(path("o.db")));
 }

@@ -9,6 +9,7 @@
 #include "core/group.hpp"
 #include "distributed/mpi_reducer.hpp"
 #include "distributed/session.hpp"
+#include "sweeps/fit_command.hpp"
 #include "sweeps/query_commands.hpp"
 #include "sweeps/run_command.hpp"
 #include "sweeps/train_command.hpp"
@@ -17,8 +18,8 @@ namespace symsweep::sweeps {
 
 namespace {
 
-const char* const kCommands[] = {"train", "run",    "groups", "status", "runs",
-                                 "show",  "export", "sql",    "merge"};
+const char* const kCommands[] = {"train", "run", "groups", "status", "runs", "show",
+                                 "export", "sql", "merge", "fit"};
 
 }  // namespace
 
@@ -54,6 +55,17 @@ int run_cli(const std::vector<std::string>& args) {
   QuerySubcommands queries;
   add_query_subcommands(app, queries);
 
+  FitOptions fit_opts;
+  CLI::App* fit = app.add_subcommand("fit", "critical data fractions and scaling-law fits");
+  fit->add_option("--db", fit_opts.db, "results database")->required();
+  fit->add_option("--sweep", fit_opts.sweep, "only this sweep (default: every sweep)");
+  fit->add_option("--eps", fit_opts.eps, "test errors eps of f*(eps)")
+      ->delimiter(',')
+      ->capture_default_str();
+  fit->add_option("--bootstrap", fit_opts.bootstrap, "bootstrap replicates for the intervals")
+      ->capture_default_str();
+  fit->add_option("--format", fit_opts.format, "table | csv | json")->capture_default_str();
+
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses from the back
     app.parse(reversed);
@@ -73,6 +85,7 @@ int run_cli(const std::vector<std::string>& args) {
       // Reading and merging need no MPI; under mpirun, rank 0 alone does them.
       return root ? run_query_subcommand(queries) : kExitOk;
     }
+    if (*fit) return root ? run_fit(fit_opts) : kExitOk;
     if (*run) {
       if (run_opts.db.empty() && !run_opts.check) {
         throw InputError("run: --db FILE is required (the results database)");

@@ -102,7 +102,30 @@ INSERT INTO schema_version VALUES (1);
 )sql";
 
 /// Forward migrations: kMigrations[v - 1] takes a file from version v to v + 1.
-constexpr const char* kMigrations[] = {""};
+constexpr const char* kMigrations[] = {
+    // 1 -> 2: `symsweep fit` records each cell's critical fractions, and which stratum (the
+    // settings shared by the cells of one law fit) and model each fitted parameter belongs to.
+    R"sql(
+CREATE TABLE critical_fractions (
+  sweep TEXT NOT NULL,
+  cell TEXT NOT NULL,
+  group_spec TEXT NOT NULL,
+  group_order INTEGER NOT NULL,
+  augment TEXT NOT NULL,
+  augment_order INTEGER NOT NULL,
+  width INTEGER NOT NULL,
+  eps REAL NOT NULL,
+  estimate REAL, low REAL, high REAL,
+  censoring TEXT NOT NULL,
+  reason TEXT,
+  runs INTEGER NOT NULL,
+  seeds INTEGER NOT NULL,
+  created TEXT NOT NULL
+);
+ALTER TABLE fits ADD COLUMN stratum TEXT;
+ALTER TABLE fits ADD COLUMN model TEXT;
+ALTER TABLE fits ADD COLUMN preferred INTEGER;
+)sql"};
 
 std::string num(double v) { return fmt::format("{}", v); }
 
@@ -148,11 +171,13 @@ void ResultsStore::migrate() {
   Statement has = db_.prepare(
       "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
   has.step();
-  if (has.integer(0) == 0) {
+  const bool fresh = has.integer(0) == 0;
+  has.reset();
+  if (fresh) {
+    // A new file starts at version 1 and takes the same migrations as an old one.
     Transaction tx(db_);
     db_.exec(kSchemaV1);
     tx.commit();
-    return;
   }
   Statement v = db_.prepare("SELECT max(version) FROM schema_version");
   v.step();

@@ -124,3 +124,31 @@ TEST_F(StoreTest, ReadOnlyConnectionsCannotWrite) {
 
 }  // namespace
 }  // namespace symsweep::sweeps
+
+namespace symsweep::sweeps {
+namespace {
+
+TEST_F(StoreTest, VersionOneFilesMigrateForwardKeepingTheirRows) {
+  {
+    ResultsStore store(path_, Database::Mode::kReadWrite);
+    const SweepSpec s = spec("0.5");
+    store.add_runs(store.upsert_sweep(s.name, s.text, s.hash), s.runs);
+    // Turn the file back into version 1: what the first release wrote.
+    store.db().exec(
+        "DROP TABLE critical_fractions; ALTER TABLE fits DROP COLUMN stratum; "
+        "ALTER TABLE fits DROP COLUMN model; ALTER TABLE fits DROP COLUMN preferred; "
+        "UPDATE schema_version SET version = 1");
+  }
+  ResultsStore store(path_, Database::Mode::kReadWrite);
+  EXPECT_EQ(count(store, "SELECT version FROM schema_version"), kSchemaVersion);
+  EXPECT_EQ(count(store, "SELECT count(*) FROM runs"), 2);
+  EXPECT_EQ(count(store, "SELECT count(*) FROM critical_fractions"), 0);
+  EXPECT_EQ(count(store, "SELECT count(*) FROM pragma_table_info('fits') WHERE name = 'stratum'"),
+            1);
+  // A file from a newer symsweep is refused rather than misread.
+  store.db().exec("UPDATE schema_version SET version = 99");
+  EXPECT_THROW(ResultsStore(path_, Database::Mode::kReadWrite), Error);
+}
+
+}  // namespace
+}  // namespace symsweep::sweeps

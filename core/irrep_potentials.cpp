@@ -23,7 +23,8 @@ Eigen::MatrixXcd fourier_in(const Irrep& r) {
   Eigen::MatrixXcd t(n, static_cast<Eigen::Index>(d) * d);
   for (int g = 0; g < n; ++g) {
     for (int l = 0; l < d; ++l) {
-      for (int k = 0; k < d; ++k) t(g, k + d * l) = std::conj(r.rho[g](l, k)) / static_cast<double>(n);
+      for (int k = 0; k < d; ++k)
+        t(g, k + d * l) = std::conj(r.rho[g](l, k)) / static_cast<double>(n);
     }
   }
   return t;
@@ -81,6 +82,10 @@ Eigen::MatrixXd real_block_basis(const Irrep& r, Eigen::Index size) {
   return out;
 }
 
+// Re(alpha beta conj gamma) = ar br gr - ai bi gr + ar bi gi + ai br gi: per term the sign eps
+// and which part (0 = real, 1 = imaginary) of alpha, beta, gamma enters.
+constexpr int kReTerms[4][4] = {{1, 0, 0, 0}, {-1, 1, 1, 0}, {1, 0, 1, 1}, {1, 1, 0, 1}};
+
 }  // namespace
 
 IrrepFourier irrep_fourier(const IrrepSet& irreps, const Eigen::Ref<const Eigen::MatrixXd>& z) {
@@ -118,7 +123,8 @@ IrrepPotentials::IrrepPotentials(const IrrepSet& irreps)
     blk.members.push_back(i);
     if (r.conjugate != i) blk.members.push_back(r.conjugate);
     blk.col = col;
-    blk.size = static_cast<Eigen::Index>(r.dim) * r.dim * static_cast<Eigen::Index>(blk.members.size());
+    blk.size =
+        static_cast<Eigen::Index>(r.dim) * r.dim * static_cast<Eigen::Index>(blk.members.size());
     const Eigen::MatrixXd o = real_block_basis(r, blk.size);
     if (o.size() == 0 || col + blk.size > n - 1) {
       throw Error("group \"" + irreps.spec() + "\": no real orthonormal basis for irrep " +
@@ -126,7 +132,8 @@ IrrepPotentials::IrrepPotentials(const IrrepSet& irreps)
     }
     basis_.middleCols(col, blk.size) = o;
     col += blk.size;
-    for (int m : blk.members) block_of[static_cast<std::size_t>(m)] = static_cast<int>(blocks_.size());
+    for (int m : blk.members)
+      block_of[static_cast<std::size_t>(m)] = static_cast<int>(blocks_.size());
     blocks_.push_back(std::move(blk));
   }
   if (col != n - 1) {
@@ -203,16 +210,17 @@ IrrepMpSummary IrrepPotentials::summarize(const Eigen::Ref<const Eigen::MatrixXd
     Eigen::MatrixXd sb = (bc.array() + 2.0 * m.replicate(1, n)) * bc.array();
     sa = (sa.colwise() - sa.rowwise().mean()).eval();
     sb = (sb.colwise() - sb.rowwise().mean()).eval();
-    const Eigen::VectorXd triv = (ac.array().square().rowwise().mean() +
-                                  bc.array().square().rowwise().mean() + m.square()).matrix();
+    const Eigen::VectorXd triv =
+        (ac.array().square().rowwise().mean() + bc.array().square().rowwise().mean() + m.square())
+            .matrix();
     va.noalias() = sa.transpose() * gamma;
     vb.noalias() = sb.transpose() * gamma;
     v.noalias() = triv.transpose() * gamma;
 
     // Concentration: each particle's energy per real block, in the same adapted basis.
-    const Eigen::MatrixXd energy = ((ac * basis_).array().square() +
-                                    (bc * basis_).array().square() + gamma.array().square())
-                                       .matrix();
+    const Eigen::MatrixXd energy =
+        ((ac * basis_).array().square() + (bc * basis_).array().square() + gamma.array().square())
+            .matrix();
     for (Eigen::Index j = 0; j < ql; ++j) {
       double total = 0.0, largest = 0.0;
       for (const Block& blk : blocks_) {
@@ -322,12 +330,11 @@ Eigen::MatrixXd exact_irrep_solution(const IrrepSet& irreps) {
     for (int i = 0; i < d; ++i) {
       for (int j = 0; j < d; ++j) {
         for (int l = 0; l < d; ++l) {
-          // Re(alpha beta conj gamma) = ar br gr - ai bi gr + ar bi gi + ai br gi with
-          // alpha = tau_ij(a1), beta = tau_jl(a2), gamma = tau_il(c).
+          // alpha = tau_ij(a1), beta = tau_jl(a2), gamma = tau_il(c); a real irrep has only the
+          // first term.
           const int terms = r.real() ? 1 : 4;
           for (int term = 0; term < terms; ++term) {
-            constexpr int kParts[4][4] = {{1, 0, 0, 0}, {-1, 1, 1, 0}, {1, 0, 1, 1}, {1, 1, 0, 1}};
-            const int* p = kParts[term];
+            const int* p = kReTerms[term];
             for (int g = 0; g < n; ++g) {
               const cd al = r.rho[g](i, j), be = r.rho[g](j, l), ga = r.rho[g](i, l);
               fa[g] = p[1] == 0 ? al.real() : al.imag();

@@ -29,7 +29,7 @@ constexpr double kAcceptTol = 1e-9;
 /// with every L(g); it is Hermitian when beta(g^-1) = conj beta(g).
 template <typename Scalar>
 Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> commutant(const Group& g,
-                                                               const std::vector<Scalar>& beta) {
+                                                                const std::vector<Scalar>& beta) {
   const int n = g.order();
   Eigen::Matrix<Scalar, Eigen::Dynamic, Eigen::Dynamic> m(n, n);
   for (int k = 0; k < n; ++k) {
@@ -162,8 +162,8 @@ bool dixon_attempt(const Group& g, const std::vector<std::vector<int>>& classes,
   for (int x = 0; x < n; ++x) {
     const int c = class_of[static_cast<std::size_t>(x)];
     const int cinv = class_of[static_cast<std::size_t>(g.inv(x))];
-    f[static_cast<std::size_t>(x)] = alpha[static_cast<std::size_t>(c)] +
-                                     std::conj(alpha[static_cast<std::size_t>(cinv)]);
+    f[static_cast<std::size_t>(x)] =
+        alpha[static_cast<std::size_t>(c)] + std::conj(alpha[static_cast<std::size_t>(cinv)]);
   }
   const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXcd> es(commutant(g, f));
   if (es.info() != Eigen::Success) {
@@ -209,8 +209,8 @@ bool dixon_attempt(const Group& g, const std::vector<std::vector<int>>& classes,
     const Eigen::MatrixXcd q = es.eigenvectors().middleCols(start, size);
     Eigen::MatrixXcd v;
     if (!one_copy(q, c, d, v)) {
-      why = "step 2 found no clean eigenvalue split in a block of dimension " +
-            std::to_string(size);
+      why =
+          "step 2 found no clean eigenvalue split in a block of dimension " + std::to_string(size);
       return false;
     }
     Irrep r;
@@ -264,8 +264,8 @@ bool IrrepCheck::ok(double tol) const {
 }
 
 double IrrepCheck::max_error() const {
-  return std::max({homomorphism, identity, unitarity, schur, characters, real_imag, indicator,
-                   conjugates});
+  return std::max(
+      {homomorphism, identity, unitarity, schur, characters, real_imag, indicator, conjugates});
 }
 
 std::vector<std::vector<int>> conjugacy_classes(const Group& g) {
@@ -327,13 +327,14 @@ IrrepCheck verify_irreps(const Group& g, const std::vector<Irrep>& irreps, int c
       chi(static_cast<Eigen::Index>(ri), x) = r.rho[x].trace();
       const double s = std::sqrt(static_cast<double>(d) / n);
       for (int j = 0; j < d; ++j) {
-        for (int i = 0; i < d; ++i) f(x, col + i + static_cast<Eigen::Index>(d) * j) = s * r.rho[x](i, j);
+        for (int i = 0; i < d; ++i)
+          f(x, col + i + static_cast<Eigen::Index>(d) * j) = s * r.rho[x](i, j);
       }
     }
     col += static_cast<Eigen::Index>(d) * d;
     chk.identity = std::max(chk.identity, (r.rho[g.identity()] - eye).cwiseAbs().maxCoeff());
-    chk.indicator = std::max(chk.indicator, std::abs(indicator_value(g, chi.row(ri).transpose()) -
-                                                     r.indicator));
+    chk.indicator = std::max(chk.indicator,
+                             std::abs(indicator_value(g, chi.row(ri).transpose()) - r.indicator));
     if (r.conjugate < 0 || r.conjugate >= static_cast<int>(irreps.size())) {
       chk.conjugates = std::max(chk.conjugates, 1.0);
     }
@@ -341,10 +342,9 @@ IrrepCheck verify_irreps(const Group& g, const std::vector<Irrep>& irreps, int c
   for (std::size_t ri = 0; ri < irreps.size(); ++ri) {
     const int cj = irreps[ri].conjugate;
     if (cj < 0 || cj >= static_cast<int>(irreps.size())) continue;
-    chk.conjugates =
-        std::max(chk.conjugates, (chi.row(cj) - chi.row(static_cast<Eigen::Index>(ri)).conjugate())
-                                     .cwiseAbs()
-                                     .maxCoeff());
+    chk.conjugates = std::max(
+        chk.conjugates,
+        (chi.row(cj) - chi.row(static_cast<Eigen::Index>(ri)).conjugate()).cwiseAbs().maxCoeff());
   }
   if (sum_d2 == n) {
     chk.schur = (f.adjoint() * f - Eigen::MatrixXcd::Identity(n, n)).cwiseAbs().maxCoeff();
@@ -352,10 +352,9 @@ IrrepCheck verify_irreps(const Group& g, const std::vector<Irrep>& irreps, int c
     chk.schur = 1.0;
   }
   const Eigen::Index k = chi.rows();
-  chk.characters =
-      (chi * chi.adjoint() / static_cast<double>(n) - Eigen::MatrixXcd::Identity(k, k))
-          .cwiseAbs()
-          .maxCoeff();
+  chk.characters = (chi * chi.adjoint() / static_cast<double>(n) - Eigen::MatrixXcd::Identity(k, k))
+                       .cwiseAbs()
+                       .maxCoeff();
   return chk;
 }
 
@@ -389,7 +388,8 @@ Eigen::MatrixXcd IrrepSet::character_table() const {
   Eigen::MatrixXcd t(size(), static_cast<Eigen::Index>(classes_.size()));
   for (int i = 0; i < size(); ++i) {
     for (std::size_t c = 0; c < classes_.size(); ++c) {
-      t(i, static_cast<Eigen::Index>(c)) = irreps_[static_cast<std::size_t>(i)].character[classes_[c].front()];
+      t(i, static_cast<Eigen::Index>(c)) =
+          irreps_[static_cast<std::size_t>(i)].character[classes_[c].front()];
     }
   }
   return t;

@@ -17,7 +17,7 @@ struct Irrep {
   /// exactly 0, so orthogonal) when indicator = +1.
   std::vector<Eigen::MatrixXcd> rho;
   Eigen::VectorXcd character;  ///< chi(g) = tr rho[g], length n
-  int conjugate = 0;  ///< index in the IrrepSet of the irrep whose character is conj(chi)
+  int conjugate = 0;           ///< index in the IrrepSet of the irrep whose character is conj(chi)
   bool real() const { return indicator == 1; }
 };
 
@@ -44,7 +44,7 @@ struct IrrepCheck {
 /// The complete set of irreps of a group, computed from its Cayley table by Dixon's method
 /// (SCIENCE §4b: isotypic split by a random Hermitian central element, one copy by a random
 /// Hermitian commutant element, real forms for indicator +1) and verified before use. Costs
-/// O(n^3) plus O(n^2 sum d^3) for the verification; S_5 takes a few milliseconds.
+/// O(n^3) plus O(n^2 sum d^3) for the verification; S_5 (n = 120) takes about 20 ms.
 /// Immutable after construction.
 class IrrepSet {
  public:

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <complex>
@@ -6,8 +7,6 @@
 #include <filesystem>
 #include <string>
 #include <vector>
-
-#include <unistd.h>
 
 #include "core/data.hpp"
 #include "core/error.hpp"
@@ -25,8 +24,7 @@ using cd = std::complex<double>;
 
 Evaluation evaluate_all(const Eigen::MatrixXd& z, const Group& g) {
   LocalReducer local;
-  return evaluate(particles_from_stacked<double>(z, ShardRange{0, z.rows()}), all_pairs(g),
-                  local);
+  return evaluate(particles_from_stacked<double>(z, ShardRange{0, z.rows()}), all_pairs(g), local);
 }
 
 IrrepMpSummary summarize_all(const IrrepSet& irreps, const Eigen::MatrixXd& z) {
@@ -47,7 +45,8 @@ class IrrepsOf : public ::testing::TestWithParam<KnownIrreps> {};
 TEST_P(IrrepsOf, PassEveryVerificationTo1e10) {
   const Group g = make_group(GetParam().group);
   const IrrepSet irreps(g);
-  const IrrepCheck chk = verify_irreps(g, irreps.irreps(), static_cast<int>(irreps.classes().size()));
+  const IrrepCheck chk =
+      verify_irreps(g, irreps.irreps(), static_cast<int>(irreps.classes().size()));
   EXPECT_EQ(chk.irreps_minus_classes, 0);
   EXPECT_EQ(chk.sum_d2_minus_order, 0);
   EXPECT_LT(chk.homomorphism, 1e-10);
@@ -125,19 +124,19 @@ TEST_P(IrrepsOf, AreDeterministicAndCanonicallyOrdered) {
 
 INSTANTIATE_TEST_SUITE_P(
     Groups, IrrepsOf,
-    ::testing::Values(
-        KnownIrreps{"dihedral:5", {1, 1, 2, 2}, {1, 1, 1, 1}},
-        KnownIrreps{"dihedral:6", {1, 1, 1, 1, 2, 2}, {1, 1, 1, 1, 1, 1}},
-        KnownIrreps{"quaternion", {1, 1, 1, 1, 2}, {1, 1, 1, 1, -1}},
-        KnownIrreps{"alternating:4", {1, 1, 1, 3}, {1, 0, 0, 1}},
-        KnownIrreps{"symmetric:4", {1, 1, 2, 3, 3}, {1, 1, 1, 1, 1}},
-        KnownIrreps{"alternating:5", {1, 3, 3, 4, 5}, {1, 1, 1, 1, 1}},
-        KnownIrreps{"symmetric:5", {1, 1, 4, 4, 5, 5, 6}, {1, 1, 1, 1, 1, 1, 1}},
-        // Z_3 x Z_4: the real characters are those with 2k = 0 (two of them).
-        KnownIrreps{"product:3x4",
-                    {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
-                    {1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
-        KnownIrreps{"product:2x2x2", {1, 1, 1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 1, 1, 1, 1}}),
+    ::testing::Values(KnownIrreps{"dihedral:5", {1, 1, 2, 2}, {1, 1, 1, 1}},
+                      KnownIrreps{"dihedral:6", {1, 1, 1, 1, 2, 2}, {1, 1, 1, 1, 1, 1}},
+                      KnownIrreps{"quaternion", {1, 1, 1, 1, 2}, {1, 1, 1, 1, -1}},
+                      KnownIrreps{"alternating:4", {1, 1, 1, 3}, {1, 0, 0, 1}},
+                      KnownIrreps{"symmetric:4", {1, 1, 2, 3, 3}, {1, 1, 1, 1, 1}},
+                      KnownIrreps{"alternating:5", {1, 3, 3, 4, 5}, {1, 1, 1, 1, 1}},
+                      KnownIrreps{"symmetric:5", {1, 1, 4, 4, 5, 5, 6}, {1, 1, 1, 1, 1, 1, 1}},
+                      // Z_3 x Z_4: the real characters are those with 2k = 0 (two of them).
+                      KnownIrreps{"product:3x4",
+                                  {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+                                  {1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}},
+                      KnownIrreps{
+                          "product:2x2x2", {1, 1, 1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, 1, 1, 1, 1}}),
     [](const auto& info) { return test::param_name(info.param.group); });
 
 TEST(Irreps, OfAbelianGroupsAreTheCharacters) {
@@ -163,11 +162,11 @@ TEST(Irreps, OfAbelianGroupsAreTheCharacters) {
 
 // ------------------------------------------------------------------ the MP summary
 
-class LossIdentity : public ::testing::TestWithParam<const char*> {};
+class IrrepLossIdentity : public ::testing::TestWithParam<const char*> {};
 
 // SCIENCE §4b: the loss summed over all n^2 pairs = n sum_{tau != 1} l_tau + n(n-1). The left
 // side comes from the network's forward pass, the right side from the MPs alone.
-TEST_P(LossIdentity, HoldsAtRandomZeroMeanParticles) {
+TEST_P(IrrepLossIdentity, HoldsAtRandomZeroMeanParticles) {
   const Group g = make_group(GetParam());
   const IrrepSet irreps(g);
   const IrrepPotentials pot(irreps);
@@ -183,7 +182,7 @@ TEST_P(LossIdentity, HoldsAtRandomZeroMeanParticles) {
 
 // The centred form of the square terms (anchors/irreps/loss_identity.py) makes the identity
 // hold for any weights, which is what a training run has.
-TEST_P(LossIdentity, HoldsAtRandomParticlesWithNonZeroMeans) {
+TEST_P(IrrepLossIdentity, HoldsAtRandomParticlesWithNonZeroMeans) {
   const Group g = make_group(GetParam());
   const IrrepSet irreps(g);
   Eigen::MatrixXd z = test::random_particles(13, g.order(), 7).array() + 0.4;
@@ -192,7 +191,7 @@ TEST_P(LossIdentity, HoldsAtRandomParticlesWithNonZeroMeans) {
   EXPECT_NEAR(mp.full_loss_sum_from_mps, direct, 1e-10 * direct) << GetParam();
 }
 
-TEST_P(LossIdentity, FailsForAnotherGroupsTable) {
+TEST_P(IrrepLossIdentity, FailsForAnotherGroupsTable) {
   // The identity is a property of the group: the same particles scored against another group of
   // the same order (cyclic) do not satisfy it.
   const Group g = make_group(GetParam());
@@ -204,7 +203,7 @@ TEST_P(LossIdentity, FailsForAnotherGroupsTable) {
   EXPECT_GT(std::abs(mp.full_loss_sum_from_mps - direct), 1e-6 * direct) << GetParam();
 }
 
-INSTANTIATE_TEST_SUITE_P(Groups, LossIdentity,
+INSTANTIATE_TEST_SUITE_P(Groups, IrrepLossIdentity,
                          ::testing::Values("dihedral:5", "dihedral:6", "quaternion",
                                            "alternating:4", "symmetric:4", "alternating:5",
                                            "product:2x6"),
@@ -386,8 +385,10 @@ TEST(IrrepPotentials, ShardedSummaryEqualsTheWholeOneWithOneReduction) {
       EXPECT_NEAR(part.full_loss_sum_from_mps, whole.full_loss_sum_from_mps,
                   1e-12 * whole.full_loss_sum_from_mps);
       EXPECT_LT((part.l - whole.l).cwiseAbs().maxCoeff(), 1e-12 * scale);
-      EXPECT_LT((part.rho - whole.rho).tail(irreps.size() - 1).cwiseAbs().maxCoeff(), 1e-12 * scale);
-      EXPECT_LT((part.gap - whole.gap).tail(irreps.size() - 1).cwiseAbs().maxCoeff(), 1e-12 * scale);
+      EXPECT_LT((part.rho - whole.rho).tail(irreps.size() - 1).cwiseAbs().maxCoeff(),
+                1e-12 * scale);
+      EXPECT_LT((part.gap - whole.gap).tail(irreps.size() - 1).cwiseAbs().maxCoeff(),
+                1e-12 * scale);
       EXPECT_NEAR(part.concentration, whole.concentration, 1e-12);
       EXPECT_NEAR(part.off_target_energy, whole.off_target_energy, 1e-12 * scale);
     }
@@ -414,16 +415,20 @@ std::string env_or(const char* name, const std::string& fallback) {
 
 class NumpyReference : public ::testing::TestWithParam<const char*> {};
 
-// Same table, same particles, per-irrep numbers from anchors/irreps/loss_identity.py. Needs
-// SYMSWEEP_IRREPS_REFERENCE = the directory holding irreps.py and loss_identity.py (optional
-// SYMSWEEP_PYTHON, default /usr/bin/python3, which must have numpy).
+// Same table, same particles, per-irrep numbers from anchors/irreps/loss_identity.py (the
+// directory holding irreps.py and loss_identity.py; optional SYMSWEEP_PYTHON, default
+// /usr/bin/python3, which must have numpy).
 TEST_P(NumpyReference, GivesTheSamePerIrrepNumbers) {
-  const std::string reference = env_or("SYMSWEEP_IRREPS_REFERENCE", "");
-  if (reference.empty()) GTEST_SKIP() << "set SYMSWEEP_IRREPS_REFERENCE to run";
+  // The build points at ../shared/anchors/irreps; SYMSWEEP_IRREPS_REFERENCE overrides it.
+  const std::string reference =
+      env_or("SYMSWEEP_IRREPS_REFERENCE", SYMSWEEP_IRREPS_REFERENCE_DIR);
+  if (!std::filesystem::exists(std::filesystem::path(reference) / "irreps.py")) {
+    GTEST_SKIP() << "no numpy reference at " << reference;
+  }
   const std::string python = env_or("SYMSWEEP_PYTHON", "/usr/bin/python3");
-  const std::string script = env_or(
-      "SYMSWEEP_IRREPS_SCRIPT",
-      (std::filesystem::path(__FILE__).parent_path() / "irreps_reference.py").string());
+  const std::string script =
+      env_or("SYMSWEEP_IRREPS_SCRIPT",
+             (std::filesystem::path(__FILE__).parent_path() / "irreps_reference.py").string());
 
   const Group g = make_group(GetParam());
   const int n = g.order();
@@ -435,8 +440,9 @@ TEST_P(NumpyReference, GivesTheSamePerIrrepNumbers) {
   // Non-zero means on purpose: the reference's centred form is compared too.
   const Eigen::MatrixXd z = 1.3 * test::random_particles(24, n, 21).array() + 0.1;
 
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("symsweep_irreps_" + std::to_string(::getpid()) + "_" + test::param_name(GetParam()));
+  const auto dir =
+      std::filesystem::temp_directory_path() /
+      ("symsweep_irreps_" + std::to_string(::getpid()) + "_" + test::param_name(GetParam()));
   std::filesystem::create_directories(dir);
   const std::string tpath = (dir / "table.npy").string(), zpath = (dir / "z.npy").string(),
                     opath = (dir / "out.npy").string();
@@ -459,7 +465,8 @@ TEST_P(NumpyReference, GivesTheSamePerIrrepNumbers) {
     for (int i = 1; i < irreps.size(); ++i) {
       double e = 0.0;
       for (int x = 0; x < n; ++x) {
-        e = std::max(e, std::abs(irreps[i].character[x] - cd(ref(row, 7 + x), ref(row, 7 + n + x))));
+        e = std::max(e,
+                     std::abs(irreps[i].character[x] - cd(ref(row, 7 + x), ref(row, 7 + n + x))));
       }
       if (e < 1e-8) t = i;
     }
@@ -513,15 +520,15 @@ TEST_P(ExactIrrepSolution, HasLossZeroAndEveryMpOnTarget) {
   EXPECT_NEAR(mp.concentration, 1.0, 1e-10);  // each particle lives on one irrep
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Groups, ExactIrrepSolution,
-    // Q = 4 sum_{tau != 1} d^3 (x4 for non-real irreps).
-    ::testing::Values(ExactCase{"dihedral:5", 4 * (1 + 8 + 8)},
-                      ExactCase{"quaternion", 4 * (3 + 4 * 8)},
-                      ExactCase{"alternating:4", 4 * (4 + 4 + 27)},
-                      ExactCase{"symmetric:4", 252}, ExactCase{"alternating:5", 972},
-                      ExactCase{"product:3x4", 4 * (1 + 4 * 10)}),
-    [](const auto& info) { return test::param_name(info.param.group); });
+INSTANTIATE_TEST_SUITE_P(Groups, ExactIrrepSolution,
+                         // Q = 4 sum_{tau != 1} d^3 (x4 for non-real irreps).
+                         ::testing::Values(ExactCase{"dihedral:5", 4 * (1 + 8 + 8)},
+                                           ExactCase{"quaternion", 4 * (3 + 4 * 8)},
+                                           ExactCase{"alternating:4", 4 * (4 + 4 + 27)},
+                                           ExactCase{"symmetric:4", 252},
+                                           ExactCase{"alternating:5", 972},
+                                           ExactCase{"product:3x4", 4 * (1 + 4 * 10)}),
+                         [](const auto& info) { return test::param_name(info.param.group); });
 
 TEST(ExactIrrepSolution, PerturbedSolutionIsNotExact) {
   const Group g = make_group("alternating:4");

@@ -42,6 +42,8 @@ int run_cli(const std::vector<std::string>& args) {
   run->add_option("--ranks-per-run", run_opts.ranks_per_run,
                   "ranks per team (overrides [sweep] ranks_per_run)")
       ->check(CLI::Range(1, 4096));
+  run->add_option("--shard", run_opts.shard,
+                  "I/N: only grid points I, I+N, I+2N, ... (one job of an array)");
   run->add_flag("--check", run_opts.check,
                 "validate the spec, print the number of runs and how many are done, and stop");
 

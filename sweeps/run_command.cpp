@@ -127,11 +127,30 @@ std::string read_spec_everywhere(const std::string& path, const boost::mpi::comm
 
 }  // namespace
 
+namespace {
+
+/// Keeps the grid points of shard "I/N" (position modulo N equal to I).
+void keep_shard(SweepSpec& spec, const std::string& shard) {
+  unsigned index = 0, count = 0;
+  char slash = 0, extra = 0;
+  std::istringstream in(shard);
+  if (!(in >> index >> slash >> count) || slash != '/' || count == 0 || index >= count ||
+      (in >> extra)) {
+    throw InputError("--shard " + shard + ": expected I/N with 0 <= I < N, e.g. 0/4");
+  }
+  std::vector<PlannedRun> kept;
+  for (std::size_t i = index; i < spec.runs.size(); i += count) kept.push_back(spec.runs[i]);
+  spec.runs = std::move(kept);
+}
+
+}  // namespace
+
 int run_sweep(const RunOptions& opts, const boost::mpi::communicator& world) {
   install_stop_signals();
   const bool master = world.rank() == 0;
   // Validation is identical on every rank, so an error leaves every rank here together.
-  const SweepSpec spec = parse_spec(read_spec_everywhere(opts.spec, world), opts.spec);
+  SweepSpec spec = parse_spec(read_spec_everywhere(opts.spec, world), opts.spec);
+  if (!opts.shard.empty()) keep_shard(spec, opts.shard);
   const int ranks_per_run = opts.ranks_per_run > 0 ? opts.ranks_per_run : spec.ranks_per_run;
   if (master) {
     for (const std::string& w : spec.warnings) fmt::print(stderr, "warning: {}\n", w);

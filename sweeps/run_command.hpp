@@ -10,6 +10,9 @@ struct RunOptions {
   std::string db;
   int ranks_per_run = 0;  ///< 0: take [sweep] ranks_per_run
   bool check = false;     ///< validate, count, and stop
+  /// "I/N": run only grid points whose position in the grid is I modulo N (independent jobs,
+  /// e.g. a Slurm array, each writing its own database, combined with `symsweep merge`).
+  std::string shard;
 };
 
 /// Collective on world: `symsweep run`. Rank 0 is the master and the only writer of the

@@ -17,7 +17,7 @@ namespace symsweep::core {
 
 namespace {
 
-constexpr char kMagic[8] = {'S', 'Y', 'M', 'C', 'K', 'P', 'T', '1'};
+constexpr char kMagic[8] = {'S', 'Y', 'M', 'C', 'K', 'P', 'T', '2'};
 
 std::uint64_t fnv1a(const std::string& bytes) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
@@ -61,9 +61,16 @@ class Writer {
       put<std::uint64_t>(m.rho_kkk->size());
       for (const auto& z : *m.rho_kkk) put(z);
     }
+    put<std::uint8_t>(m.irreps ? 1 : 0);
+    if (m.irreps) {
+      put<std::uint64_t>(m.irreps->size());
+      for (const IrrepValue& v : *m.irreps) put(v);
+    }
     put(m.max_offtarget_mp);
     put(m.binary_gap);
     put(m.frequencies_per_neuron);
+    put(m.off_target_energy);
+    put(m.irrep_concentration);
     put(m.effective_dim);
     put(m.drift);
   }
@@ -116,9 +123,17 @@ class Reader {
       m.rho_kkk.emplace(n);
       for (auto& z : *m.rho_kkk) z = get<std::complex<double>>();
     }
+    if (get<std::uint8_t>()) {
+      const auto n = get<std::uint64_t>();
+      if (n > in_.size()) fail("bad length");
+      m.irreps.emplace(n);
+      for (auto& v : *m.irreps) v = get<IrrepValue>();
+    }
     m.max_offtarget_mp = opt<double>();
     m.binary_gap = opt<double>();
     m.frequencies_per_neuron = opt<double>();
+    m.off_target_energy = opt<double>();
+    m.irrep_concentration = opt<double>();
     m.effective_dim = get<double>();
     m.drift = get<Drift>();
     return m;

@@ -39,7 +39,12 @@ void TrainConfig::validate() const {
 }
 
 Task::Task(Group g) : group_(std::move(g)), all_(core::all_pairs(group_)) {
-  if (!group_.cyclic_factors().empty()) dual_.emplace(group_);
+  if (!group_.cyclic_factors().empty()) {
+    dual_.emplace(group_);
+  } else if (group_.order() <= kMaxIrrepOrder) {
+    irreps_ = std::make_unique<IrrepSet>(group_);
+    irrep_potentials_ = std::make_unique<IrrepPotentials>(*irreps_);
+  }
 }
 
 template <typename T>
@@ -69,6 +74,18 @@ StepMetrics measure(const Task& task, const Split& split, const Particles<T>& p,
     m.max_offtarget_mp = mp.max_offtarget;
     m.binary_gap = mp.binary_gap;
     m.frequencies_per_neuron = frequencies_per_neuron(f, p.width, reducer);
+  } else if (const IrrepPotentials* pot = task.irrep_potentials()) {
+    const IrrepMpSummary s = pot->summarize(z, p.width, reducer);
+    const IrrepSet& irreps = *task.irreps();
+    std::vector<IrrepValue> values;
+    for (int i = 1; i < irreps.size(); ++i) {
+      if (irreps[i].conjugate < i) continue;  // log one member of each complex-conjugate pair
+      values.push_back(IrrepValue{i, irreps[i].dim, irreps[i].indicator, s.rho[i], s.gap[i]});
+    }
+    m.irreps = std::move(values);
+    m.binary_gap = s.binary_gap;
+    m.off_target_energy = s.off_target_energy;
+    m.irrep_concentration = s.concentration;
   }
   return m;
 }

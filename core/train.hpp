@@ -11,6 +11,8 @@
 #include "core/data.hpp"
 #include "core/diagnostics.hpp"
 #include "core/group.hpp"
+#include "core/irrep_potentials.hpp"
+#include "core/irreps.hpp"
 #include "core/model.hpp"
 #include "core/potentials.hpp"
 #include "core/reducer.hpp"
@@ -43,6 +45,16 @@ struct TrainConfig {
   void validate() const;
 };
 
+/// The monomial potentials of one non-trivial irrep tau (SCIENCE §4b), logged once per
+/// complex-conjugate pair.
+struct IrrepValue {
+  int index = 0;      ///< position in the group's IrrepSet (0 is the trivial irrep)
+  int dim = 1;        ///< d_tau
+  int indicator = 1;  ///< Frobenius-Schur indicator: +1 real, 0 complex, -1 quaternionic
+  double rho = 0.0;   ///< rho_tau = Re E tr(B A C) / d_tau, target 1
+  double gap = 0.0;   ///< ||M_tau - I_tau||_F / d_tau^(3/2), target 0
+};
+
 /// Everything measured at one logged step (SCIENCE §2-7). Optional values are null where they
 /// do not exist (no test set; MPs of a group without characters).
 struct StepMetrics {
@@ -50,24 +62,40 @@ struct StepMetrics {
   double train_loss = 0.0, train_acc = 0.0;
   std::optional<double> test_loss, test_acc;
   double full_loss = 0.0;  ///< mean loss over all n^2 pairs
+  /// Abelian groups with closed-form characters: rho_kkk, k = 1..n-1.
   std::optional<std::vector<std::complex<double>>> rho_kkk;
+  /// Groups without closed-form characters (every non-abelian group): per-irrep MPs.
+  std::optional<std::vector<IrrepValue>> irreps;
+  /// max_offtarget_mp and frequencies_per_neuron: character groups only; binary_gap: both
+  /// (max_tau gap_tau for irreps).
   std::optional<double> max_offtarget_mp, binary_gap, frequencies_per_neuron;
+  /// Irrep groups: L_full/n - sum_tau ||M_tau - I_tau||^2 / d_tau (target 0), and the mean share
+  /// of a neuron's Fourier energy on its largest irrep (1: every neuron uses one irrep).
+  std::optional<double> off_target_energy, irrep_concentration;
   double effective_dim = 0.0;
   Drift drift;
 };
 
 /// Group-level context every run on that group shares: the group, its dual (abelian groups
-/// with cyclic factors) and the all-pairs sample set.
+/// with cyclic factors) or its irreducible representations (every other group up to
+/// kMaxIrrepOrder elements), and the all-pairs sample set. Built once per group.
 class Task {
  public:
+  /// Larger groups without characters get no MP metrics (the irreps cost O(n^3) to build and
+  /// each logged step O(q n^3)).
+  static constexpr int kMaxIrrepOrder = 256;
   explicit Task(Group g);
   const Group& group() const { return group_; }
   const DualGroup* dual() const { return dual_ ? &*dual_ : nullptr; }
+  const IrrepSet* irreps() const { return irreps_.get(); }
+  const IrrepPotentials* irrep_potentials() const { return irrep_potentials_.get(); }
   const Samples& all_pairs() const { return all_; }
 
  private:
   Group group_;
   std::optional<DualGroup> dual_;
+  std::unique_ptr<IrrepSet> irreps_;
+  std::unique_ptr<IrrepPotentials> irrep_potentials_;
   Samples all_;
 };
 

@@ -58,9 +58,15 @@ void serialize(Archive& ar, symsweep::core::Drift& d, const unsigned int /*versi
 }
 
 template <class Archive>
+void serialize(Archive& ar, symsweep::core::IrrepValue& v, const unsigned int /*version*/) {
+  ar & v.index & v.dim & v.indicator & v.rho & v.gap;
+}
+
+template <class Archive>
 void serialize(Archive& ar, symsweep::core::StepMetrics& m, const unsigned int /*version*/) {
   ar & m.step & m.train_loss & m.train_acc & m.test_loss & m.test_acc & m.full_loss & m.rho_kkk &
-      m.max_offtarget_mp & m.binary_gap & m.frequencies_per_neuron & m.effective_dim & m.drift;
+      m.irreps & m.max_offtarget_mp & m.binary_gap & m.frequencies_per_neuron &
+      m.off_target_energy & m.irrep_concentration & m.effective_dim & m.drift;
 }
 
 template <class Archive>

@@ -125,6 +125,15 @@ CREATE TABLE critical_fractions (
 ALTER TABLE fits ADD COLUMN stratum TEXT;
 ALTER TABLE fits ADD COLUMN model TEXT;
 ALTER TABLE fits ADD COLUMN preferred INTEGER;
+)sql",
+    // 2 -> 3: monomial potentials of non-abelian groups, per irreducible representation: the
+    // potentials rows of an irrep carry k = its index, dim, indicator, re = rho_tau and gap.
+    R"sql(
+ALTER TABLE potentials ADD COLUMN gap REAL;
+ALTER TABLE runs ADD COLUMN off_target_energy REAL;
+ALTER TABLE runs ADD COLUMN irrep_concentration REAL;
+ALTER TABLE metrics ADD COLUMN off_target_energy REAL;
+ALTER TABLE metrics ADD COLUMN irrep_concentration REAL;
 )sql"};
 
 std::string num(double v) { return fmt::format("{}", v); }
@@ -362,8 +371,8 @@ void ResultsStore::write_result(std::int64_t run_id, const core::RunOutcome& o,
       "test_acc = ?7, full_loss = ?8, binary_gap = ?9, max_offtarget_mp = ?10, "
       "effective_dim = ?11, conservation_drift = ?12, frequencies_per_neuron = ?13, kappa = ?14, "
       "train_pairs = ?15, sampled_pairs = ?16, steps_done = ?17, version = ?18, git_rev = ?19, "
-      "host = ?20, ranks = ?21, mpi_library = ?22, finished_at = ?23, wall_seconds = ?24 "
-      "WHERE id = ?1");
+      "host = ?20, ranks = ?21, mpi_library = ?22, finished_at = ?23, wall_seconds = ?24, "
+      "off_target_energy = ?25, irrep_concentration = ?26 WHERE id = ?1");
   up.bind(1, run_id).bind(2, core::to_string(o.status));
   if (o.error.empty()) {
     up.bind(3, std::nullopt);
@@ -399,6 +408,11 @@ void ResultsStore::write_result(std::int64_t run_id, const core::RunOutcome& o,
       .bind(22, p.mpi_library)
       .bind(23, now)
       .bind(24, o.result.wall_seconds);
+  if (has_log && o.status == core::RunStatus::kDone) {
+    up.bind(25, last.off_target_energy).bind(26, last.irrep_concentration);
+  } else {
+    up.bind(25, std::nullopt).bind(26, std::nullopt);
+  }
   up.run();
 
   db_.prepare("DELETE FROM metrics WHERE run_id = ?1").bind(1, run_id).run();
@@ -406,10 +420,11 @@ void ResultsStore::write_result(std::int64_t run_id, const core::RunOutcome& o,
   Statement met = db_.prepare(
       "INSERT INTO metrics (run_id, step, train_loss, test_loss, train_acc, test_acc, full_loss, "
       "binary_gap, max_offtarget_mp, effective_dim, frequencies_per_neuron, drift_q, drift_s, "
-      "drift_c) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+      "drift_c, off_target_energy, irrep_concentration) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
   Statement pot = db_.prepare(
-      "INSERT INTO potentials (run_id, step, k, dim, indicator, re, im) "
-      "VALUES (?1, ?2, ?3, 1, NULL, ?4, ?5)");
+      "INSERT INTO potentials (run_id, step, k, dim, indicator, re, im, gap) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   for (const core::StepMetrics& m : o.result.log) {
     met.bind(1, run_id)
         .bind(2, m.step)
@@ -424,16 +439,37 @@ void ResultsStore::write_result(std::int64_t run_id, const core::RunOutcome& o,
         .bind(11, m.frequencies_per_neuron)
         .bind(12, m.drift.q)
         .bind(13, m.drift.s)
-        .bind(14, m.drift.c);
+        .bind(14, m.drift.c)
+        .bind(15, m.off_target_energy)
+        .bind(16, m.irrep_concentration);
     met.run();
-    if (!m.rho_kkk) continue;
-    for (std::size_t k = 0; k < m.rho_kkk->size(); ++k) {
-      pot.bind(1, run_id)
-          .bind(2, m.step)
-          .bind(3, static_cast<std::int64_t>(k + 1))
-          .bind(4, (*m.rho_kkk)[k].real())
-          .bind(5, (*m.rho_kkk)[k].imag());
-      pot.run();
+    if (m.rho_kkk) {
+      // Characters: k is the frequency (dual-group index), dim 1.
+      for (std::size_t k = 0; k < m.rho_kkk->size(); ++k) {
+        pot.bind(1, run_id)
+            .bind(2, m.step)
+            .bind(3, static_cast<std::int64_t>(k + 1))
+            .bind(4, 1)
+            .bind(5, std::nullopt)
+            .bind(6, (*m.rho_kkk)[k].real())
+            .bind(7, (*m.rho_kkk)[k].imag())
+            .bind(8, std::nullopt);
+        pot.run();
+      }
+    }
+    if (m.irreps) {
+      // Irreps: k is the irrep's index in the group's IrrepSet; re = rho_tau (real).
+      for (const core::IrrepValue& v : *m.irreps) {
+        pot.bind(1, run_id)
+            .bind(2, m.step)
+            .bind(3, v.index)
+            .bind(4, v.dim)
+            .bind(5, v.indicator)
+            .bind(6, v.rho)
+            .bind(7, std::nullopt)
+            .bind(8, v.gap);
+        pot.run();
+      }
     }
   }
   db_.prepare(

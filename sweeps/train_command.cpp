@@ -86,11 +86,19 @@ void print_summary(const core::RunConfig& c, const core::RunOutcome& out) {
   }
   fmt::print("  full loss {:.6g}  effective dim {:.3f}  Q drift {:.3g}\n", last.full_loss,
              last.effective_dim, last.drift.q);
-  if (last.binary_gap) {
+  if (last.rho_kkk) {
     fmt::print("  binary gap {:.4g}  max off-target MP {:.4g}  frequencies/neuron {:.2f}\n",
                *last.binary_gap, *last.max_offtarget_mp, *last.frequencies_per_neuron);
+  } else if (last.irreps) {
+    fmt::print("  binary gap {:.4g}  off-target energy {:.4g}  irrep concentration {:.3f}\n",
+               *last.binary_gap, *last.off_target_energy, *last.irrep_concentration);
+    for (const core::IrrepValue& v : *last.irreps) {
+      fmt::print("    irrep {} (d = {}, indicator {:+d}): rho {:.4f}  gap {:.4g}\n", v.index, v.dim,
+                 v.indicator, v.rho, v.gap);
+    }
   } else {
-    fmt::print("  monomial potentials: n/a for this group (needs characters)\n");
+    fmt::print("  monomial potentials: n/a (group larger than {} without characters)\n",
+               core::Task::kMaxIrrepOrder);
   }
 }
 
@@ -111,6 +119,21 @@ nlohmann::json metrics_json(const core::StepMetrics& m) {
   } else {
     j["rho_kkk"] = nullptr;
   }
+  if (m.irreps) {
+    nlohmann::json irreps = nlohmann::json::array();
+    for (const core::IrrepValue& v : *m.irreps) {
+      irreps.push_back({{"index", v.index},
+                        {"dim", v.dim},
+                        {"indicator", v.indicator},
+                        {"rho", v.rho},
+                        {"gap", v.gap}});
+    }
+    j["irreps"] = irreps;
+  } else {
+    j["irreps"] = nullptr;
+  }
+  j["off_target_energy"] = opt(m.off_target_energy);
+  j["irrep_concentration"] = opt(m.irrep_concentration);
   j["max_offtarget_mp"] = opt(m.max_offtarget_mp);
   j["binary_gap"] = opt(m.binary_gap);
   j["frequencies_per_neuron"] = opt(m.frequencies_per_neuron);

@@ -116,7 +116,13 @@ TEST(Train, NullsWhereAValueDoesNotExist) {
   EXPECT_FALSE(j["train_acc"].is_null());
   const Result s3 = run("train --group symmetric:3 --width 8 --steps 5 --json");
   ASSERT_EQ(s3.code, 0) << s3.err;
-  EXPECT_TRUE(nlohmann::json::parse(s3.out)["binary_gap"].is_null());
+  const auto js3 = nlohmann::json::parse(s3.out);
+  EXPECT_TRUE(js3["rho_kkk"].is_null());
+  EXPECT_EQ(js3["irreps"].size(), 2u);
+  EXPECT_FALSE(js3["binary_gap"].is_null());
+  const Result big = run("train --group dihedral:200 --width 8 --steps 2 --json");
+  ASSERT_EQ(big.code, 0) << big.err;
+  EXPECT_TRUE(nlohmann::json::parse(big.out)["binary_gap"].is_null());
 }
 
 // The saved particles are a NumPy file from which numpy alone recomputes the reported loss.

@@ -137,6 +137,10 @@ TEST_F(StoreTest, VersionOneFilesMigrateForwardKeepingTheirRows) {
     store.db().exec(
         "DROP TABLE critical_fractions; ALTER TABLE fits DROP COLUMN stratum; "
         "ALTER TABLE fits DROP COLUMN model; ALTER TABLE fits DROP COLUMN preferred; "
+        "ALTER TABLE potentials DROP COLUMN gap; ALTER TABLE runs DROP COLUMN off_target_energy; "
+        "ALTER TABLE runs DROP COLUMN irrep_concentration; "
+        "ALTER TABLE metrics DROP COLUMN off_target_energy; "
+        "ALTER TABLE metrics DROP COLUMN irrep_concentration; "
         "UPDATE schema_version SET version = 1");
   }
   ResultsStore store(path_, Database::Mode::kReadWrite);
@@ -144,6 +148,8 @@ TEST_F(StoreTest, VersionOneFilesMigrateForwardKeepingTheirRows) {
   EXPECT_EQ(count(store, "SELECT count(*) FROM runs"), 2);
   EXPECT_EQ(count(store, "SELECT count(*) FROM critical_fractions"), 0);
   EXPECT_EQ(count(store, "SELECT count(*) FROM pragma_table_info('fits') WHERE name = 'stratum'"),
+            1);
+  EXPECT_EQ(count(store, "SELECT count(*) FROM pragma_table_info('potentials') WHERE name = 'gap'"),
             1);
   // A file from a newer symsweep is refused rather than misread.
   store.db().exec("UPDATE schema_version SET version = 99");

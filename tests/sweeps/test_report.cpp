@@ -1,0 +1,410 @@
+#include <fmt/core.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/group.hpp"
+#include "sweeps/fit_command.hpp"
+#include "sweeps/report_command.hpp"
+#include "sweeps/spec.hpp"
+#include "sweeps/store.hpp"
+
+namespace symsweep::sweeps {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kLogEvery = 100;
+constexpr int kSteps = 3000;
+
+/// The Theorem 2 rate of frequency k in the synthetic runs: rho_kkk(t) = 1 - exp(-C_k t).
+double synthetic_c(int k) { return 0.5 * (1.0 + 0.05 * k); }
+
+std::string read(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+/// A results database with three sweeps:
+/// - "law": cyclic groups with a known threshold f*(n, |H|) = 3 n^1.3 / |H| / n^2 (a logistic
+///   step of the final test accuracy in log f, as in test_fit.cpp), and a full log per run whose
+///   rho_kkk follow 1 - exp(-C_k t) with t = lr * step;
+/// - "nonabelian": a dihedral group, whose monomial potentials are NULL;
+/// - "two strata": two widths, without MPs or drift.
+class ReportTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    db_ = (fs::temp_directory_path() / ("symsweep_report_" + std::to_string(::getpid()) + ".db"))
+              .string();
+    fs::remove(db_);
+    ResultsStore store(db_, Database::Mode::kReadWrite);
+    const SweepSpec law = parse_spec(R"(
+[sweep]
+name = "law"
+seeds = 3
+[grid]
+group = ["cyclic:12", "cyclic:18", "cyclic:24", "cyclic:30"]
+augment = ["none", "order:2", "order:3"]
+data_fraction = {logspace = [0.02, 0.9, 10]}
+[train]
+lr = 3e-3
+steps = 3000
+log_every = 100
+)",
+                                     "law.toml");
+    const std::int64_t law_id = store.upsert_sweep(law.name, law.text, law.hash);
+    store.add_runs(law_id, law.runs);
+    for (const auto& p : store.pending_runs(law_id)) {
+      const core::Group g = core::make_group(p.config.group);
+      const double n = g.order();
+      const double h = core::make_subgroup(g, p.config.augment).size();
+      const double fstar = 3.0 * std::pow(n, 1.3) / h / (n * n);
+      const double jitter = 0.05 * (static_cast<double>(p.config.train.seed) - 1.0);
+      const double x = (std::log(p.config.data_fraction) - std::log(fstar) - jitter) / 0.08;
+      const double final_acc = 1.0 / (1.0 + std::exp(-x));
+      core::RunOutcome o;
+      for (int s = 0; s <= kSteps; s += kLogEvery) {
+        core::StepMetrics m;
+        m.step = s;
+        const double t = p.config.train.lr * s;
+        std::vector<std::complex<double>> rho;
+        double gap = 0.0;
+        for (int k = 1; k < static_cast<int>(n); ++k) {
+          const double r = 1.0 - std::exp(-synthetic_c(k) * t);
+          rho.emplace_back(r, 1e-3 * std::sin(k + t));
+          gap = std::max(gap, 1.0 - r);
+        }
+        m.rho_kkk = rho;
+        m.binary_gap = gap;
+        m.max_offtarget_mp = 0.3 * std::exp(-t);
+        m.train_loss = std::exp(-t);
+        m.train_acc = std::min(1.0, 0.1 + t / 5.0);
+        m.test_acc = final_acc * s / kSteps;
+        m.effective_dim = 3.0 * n * (0.2 + 0.8 * std::exp(-t / 2.0));
+        m.drift = {1e-7 * (s + 1), 1e-15 * (1 + s % 7), 2e-15};
+        o.result.log.push_back(m);
+      }
+      store.mark_running(p.id);
+      store.write_result(p.id, o, Provenance{});
+    }
+
+    const SweepSpec dih = parse_spec(R"(
+[sweep]
+name = "nonabelian"
+seeds = 2
+[grid]
+group = ["dihedral:5"]
+data_fraction = [0.3, 0.6]
+[train]
+steps = 200
+log_every = 100
+)",
+                                     "nonabelian.toml");
+    const std::int64_t dih_id = store.upsert_sweep(dih.name, dih.text, dih.hash);
+    store.add_runs(dih_id, dih.runs);
+    for (const auto& p : store.pending_runs(dih_id)) {
+      core::RunOutcome o;
+      for (int s = 0; s <= 200; s += 100) {
+        core::StepMetrics m;
+        m.step = s;
+        m.test_acc = p.config.data_fraction;
+        m.effective_dim = 20.0 - s / 20.0;
+        m.drift = {1e-6 * (s + 1), 0.0, 0.0};
+        o.result.log.push_back(m);
+      }
+      store.mark_running(p.id);
+      store.write_result(p.id, o, Provenance{});
+    }
+
+    // "two strata": two widths, so two strata, each with its own figures.
+    const SweepSpec two = parse_spec(R"(
+[sweep]
+name = "two strata"
+seeds = 1
+[grid]
+group = ["cyclic:5", "cyclic:7"]
+width = [64, 128]
+data_fraction = [0.2, 0.4, 0.8]
+[train]
+steps = 100
+log_every = 100
+)",
+                                     "two.toml");
+    const std::int64_t two_id = store.upsert_sweep(two.name, two.text, two.hash);
+    store.add_runs(two_id, two.runs);
+    for (const auto& p : store.pending_runs(two_id)) {
+      core::RunOutcome o;
+      for (int s = 0; s <= 100; s += 100) {
+        core::StepMetrics m;
+        m.step = s;
+        m.test_acc = p.config.data_fraction * p.config.train.width / 128.0;
+        m.effective_dim = 5.0;
+        o.result.log.push_back(m);
+      }
+      store.mark_running(p.id);
+      store.write_result(p.id, o, Provenance{});
+    }
+  }
+  static void TearDownTestSuite() {
+    if (keep()) return;
+    for (const char* ext : {"", "-wal", "-shm"}) fs::remove(db_ + ext);
+  }
+  /// SYMSWEEP_TEST_KEEP=1 keeps the database and the reports (to look at the figures).
+  static bool keep() { return std::getenv("SYMSWEEP_TEST_KEEP") != nullptr; }
+
+  void SetUp() override {
+    out_ = fs::temp_directory_path() /
+           ("symsweep_report_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(out_);
+  }
+  void TearDown() override {
+    if (!keep()) fs::remove_all(out_);
+  }
+
+  /// Fits sweep "law" (the fits are replaced each time).
+  static void fit() {
+    FitOptions f;
+    f.db = db_;
+    f.sweep = "law";
+    f.eps = {0.5, 0.2, 0.1};
+    f.bootstrap = 100;
+    testing::internal::CaptureStdout();
+    testing::internal::CaptureStderr();
+    ASSERT_EQ(run_fit(f), 0);
+    testing::internal::GetCapturedStdout();
+    testing::internal::GetCapturedStderr();
+  }
+  static void clear_fits() {
+    ResultsStore store(db_, Database::Mode::kReadWrite);
+    store.db().exec("DELETE FROM fits; DELETE FROM critical_fractions;");
+  }
+
+  ReportOptions options(const std::string& sweep = "") const {
+    ReportOptions o;
+    o.db = db_;
+    o.out = (out_ / "nested" / "report").string();  // --out is created, parents included
+    o.sweep = sweep;
+    return o;
+  }
+  int report(const ReportOptions& o) {
+    testing::internal::CaptureStdout();
+    const int rc = run_report(o);
+    testing::internal::GetCapturedStdout();
+    return rc;
+  }
+
+  static void expect_figure(const fs::path& dir, const std::string& base) {
+    for (const char* ext : {".png", ".svg", ".gp"}) {
+      const fs::path p = dir / (base + ext);
+      ASSERT_TRUE(fs::exists(p)) << p;
+      EXPECT_GT(fs::file_size(p), 200u) << p;
+    }
+    const std::string png = read(dir / (base + ".png"));
+    EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8)) << base;
+    const std::string svg = read(dir / (base + ".svg"));
+    EXPECT_NE(svg.find("<svg"), std::string::npos) << base;
+    EXPECT_NE(svg.find("</svg>"), std::string::npos) << base;
+  }
+
+  static std::string db_;
+  fs::path out_;
+};
+
+std::string ReportTest::db_;
+
+/// The run figure's id from the Theorem 2 table the report wrote (run-ID-theorem2.csv).
+std::vector<std::int64_t> run_ids(const fs::path& dir) {
+  std::vector<std::int64_t> ids;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("run-", 0) == 0 && name.size() > 8 && name.substr(name.size() - 4) == ".png") {
+      ids.push_back(std::stoll(name.substr(4, name.size() - 8)));
+    }
+  }
+  return ids;
+}
+
+TEST_F(ReportTest, DrawsEveryFigureWithTheFitsAndRecoversTheorem2Rates) {
+  fit();
+  const ReportOptions o = options("law");
+  ASSERT_EQ(report(o), 0);
+  const fs::path dir = o.out;
+  for (const char* base : {"law-phase", "law-nstar-n", "law-nstar-h"}) expect_figure(dir, base);
+  for (const char* data : {"law-phase.dat", "law-phase-fstar.dat", "law-nstar-n.dat",
+                           "law-nstar-h.dat", "law-fits.csv", "law-critical_fractions.csv"}) {
+    EXPECT_TRUE(fs::exists(dir / data)) << data;
+  }
+  const std::vector<std::int64_t> ids = run_ids(dir);
+  ASSERT_EQ(ids.size(), 1u);
+  const std::string run = "run-" + std::to_string(ids[0]);
+  expect_figure(dir, run);
+
+  const std::string index = read(dir / "index.html");
+  for (const std::string& base :
+       {std::string("law-phase"), std::string("law-nstar-n"), std::string("law-nstar-h"), run}) {
+    EXPECT_NE(index.find("src=\"" + base + ".png\""), std::string::npos) << base;
+    EXPECT_NE(index.find("href=\"" + base + ".svg\""), std::string::npos) << base;
+  }
+  // The fit table: one row per parameter, alpha among them, with its estimate near 1.3.
+  EXPECT_NE(index.find("<td>alpha</td>"), std::string::npos);
+  EXPECT_NE(index.find("<td>gamma</td>"), std::string::npos);
+  EXPECT_NE(index.find("N* = C n^alpha |H|^-gamma eps^-beta"), std::string::npos);
+  EXPECT_EQ(index.find("symsweep fit --db"), std::string::npos);  // nothing asks for a fit
+  EXPECT_NE(index.find("Critical fractions f*(ε)"), std::string::npos);
+
+  // The chosen run: the median-accuracy run of the largest cell (every cell has 30 runs; the
+  // tie goes to the largest group, Z_30).
+  Database db(db_, Database::Mode::kReadOnly);
+  Statement s = db.prepare("SELECT group_order, lr FROM runs WHERE id = ?1");
+  s.bind(1, ids[0]);
+  ASSERT_TRUE(s.step());
+  const int n = static_cast<int>(s.integer(0));
+  EXPECT_EQ(n, 30);
+
+  // Theorem 2 in the report's data: C_k of every frequency as synthesised.
+  std::istringstream csv(read(dir / (run + "-theorem2.csv")));
+  std::string line;
+  std::getline(csv, line);
+  EXPECT_EQ(line, "k,C,r2,rmse,points,fitted");
+  int rows = 0;
+  while (std::getline(csv, line)) {
+    int k = 0, points = 0, fitted = 0;
+    double c = 0, r2 = 0, rmse = 0;
+    ASSERT_EQ(
+        std::sscanf(line.c_str(), "%d,%lf,%lf,%lf,%d,%d", &k, &c, &r2, &rmse, &points, &fitted), 6)
+        << line;
+    EXPECT_EQ(fitted, 1);
+    EXPECT_NEAR(c, synthetic_c(k), 1e-6 * synthetic_c(k)) << "k = " << k;
+    EXPECT_GT(r2, 1.0 - 1e-9);
+    EXPECT_EQ(points, kSteps / kLogEvery + 1);
+    ++rows;
+  }
+  EXPECT_EQ(rows, n - 1);
+  // The caption carries the summary: the median of C_1..C_29 is C_15.
+  EXPECT_NE(index.find(fmt::format("median C = {:.3g}", synthetic_c(15))), std::string::npos);
+
+  // The kept script redraws its figure when run again in the report directory.
+  fs::remove(dir / "law-phase.png");
+  const std::string cmd = "cd '" + dir.string() + "' && gnuplot law-phase.gp 2>&1";
+  ASSERT_EQ(std::system(cmd.c_str()), 0);
+  expect_figure(dir, "law-phase");
+}
+
+TEST_F(ReportTest, WithoutFitsDrawsThePhaseDiagramAndTheRunAndAsksForAFit) {
+  clear_fits();
+  const ReportOptions o = options("law");
+  ASSERT_EQ(report(o), 0);
+  const fs::path dir = o.out;
+  expect_figure(dir, "law-phase");
+  EXPECT_FALSE(fs::exists(dir / "law-nstar-n.png"));
+  EXPECT_FALSE(fs::exists(dir / "law-phase-fstar.dat"));
+  ASSERT_EQ(run_ids(dir).size(), 1u);
+  const std::string index = read(dir / "index.html");
+  EXPECT_NE(index.find("run <code>symsweep fit --db"), std::string::npos);
+  EXPECT_NE(index.find("src=\"law-phase.png\""), std::string::npos);
+}
+
+TEST_F(ReportTest, ANonAbelianRunHasNoRhoPanelButTheOtherPanels) {
+  const ReportOptions o = options("nonabelian");
+  ASSERT_EQ(report(o), 0);
+  const fs::path dir = o.out;
+  expect_figure(dir, "nonabelian-phase");
+  const std::vector<std::int64_t> ids = run_ids(dir);
+  ASSERT_EQ(ids.size(), 1u);
+  const std::string run = "run-" + std::to_string(ids[0]);
+  expect_figure(dir, run);
+  EXPECT_FALSE(fs::exists(dir / (run + "-theorem2.csv")));
+  EXPECT_NE(read(dir / (run + ".gp")).find("the group is not abelian"), std::string::npos);
+  const std::string index = read(dir / "index.html");
+  EXPECT_NE(index.find("The group is not abelian"), std::string::npos);
+  EXPECT_NE(index.find("symsweep fit --db"), std::string::npos);
+}
+
+TEST_F(ReportTest, OneSetOfFiguresPerStratum) {
+  const ReportOptions o = options("two strata");
+  ASSERT_EQ(report(o), 0);
+  const fs::path dir = o.out;
+  expect_figure(dir, "two_strata-s1-phase");
+  expect_figure(dir, "two_strata-s2-phase");
+  EXPECT_FALSE(fs::exists(dir / "two_strata-phase.png"));
+  const std::string index = read(dir / "index.html");
+  EXPECT_NE(index.find("width=64"), std::string::npos);
+  EXPECT_NE(index.find("width=128"), std::string::npos);
+  EXPECT_NE(index.find("2 strata"), std::string::npos);
+  // Every run of a no-MP sweep still gets its diagnostics figure, and no drift is a note.
+  const std::vector<std::int64_t> ids = run_ids(dir);
+  ASSERT_EQ(ids.size(), 1u);
+  EXPECT_NE(read(dir / ("run-" + std::to_string(ids[0]) + ".gp")).find("no drift recorded"),
+            std::string::npos);
+}
+
+TEST_F(ReportTest, EveryRunAndSweepOfTheDatabaseAndAChosenRun) {
+  ReportOptions o = options();
+  o.run = 1;
+  ASSERT_EQ(report(o), 0);
+  const fs::path dir = o.out;
+  expect_figure(dir, "law-phase");
+  expect_figure(dir, "nonabelian-phase");
+  expect_figure(dir, "run-1");
+  EXPECT_EQ(run_ids(dir), std::vector<std::int64_t>{1});  // --run replaces the median runs
+  EXPECT_NE(read(dir / "index.html").find("The run chosen with --run."), std::string::npos);
+}
+
+TEST_F(ReportTest, InputErrorsAndAMissingGnuplot) {
+  ReportOptions o = options();
+  o.db = (out_ / "missing.db").string();
+  EXPECT_THROW(run_report(o), InputError);
+
+  fs::create_directories(out_);
+  const std::string empty = (out_ / "empty.db").string();
+  { ResultsStore store(empty, Database::Mode::kReadWrite); }
+  o.db = empty;
+  try {
+    run_report(o);
+    ADD_FAILURE() << "an empty database was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("no runs"), std::string::npos) << e.what();
+  }
+
+  o = options("nope");
+  EXPECT_THROW(run_report(o), InputError);
+  o = options();
+  o.run = 999999;
+  EXPECT_THROW(run_report(o), InputError);
+  o = options();
+  o.eps = 1.5;
+  EXPECT_THROW(run_report(o), InputError);
+
+  o = options();
+  o.gnuplot = "/nonexistent/gnuplot";
+  try {
+    run_report(o);
+    ADD_FAILURE() << "a missing gnuplot was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("apt-get install gnuplot-nox"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(fs::exists(o.out));  // nothing written before the check
+
+  o = options();
+  o.out = empty;  // a file, not a directory
+  EXPECT_THROW(run_report(o), InputError);
+}
+
+}  // namespace
+}  // namespace symsweep::sweeps

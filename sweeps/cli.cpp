@@ -10,6 +10,7 @@
 #include "distributed/mpi_reducer.hpp"
 #include "distributed/session.hpp"
 #include "sweeps/fit_command.hpp"
+#include "sweeps/irreps_command.hpp"
 #include "sweeps/query_commands.hpp"
 #include "sweeps/run_command.hpp"
 #include "sweeps/train_command.hpp"
@@ -19,7 +20,7 @@ namespace symsweep::sweeps {
 namespace {
 
 const char* const kCommands[] = {"train", "run", "groups", "status", "runs", "show",
-                                 "export", "sql", "merge", "fit"};
+                                 "export", "sql", "merge", "fit", "irreps"};
 
 }  // namespace
 
@@ -34,6 +35,13 @@ int run_cli(const std::vector<std::string>& args) {
   CLI::App* train = app.add_subcommand("train", "train one network and print its metrics");
   add_train_flags(*train, train_opts);
   CLI::App* groups = app.add_subcommand("groups", "list the group families with examples");
+  std::string irreps_group;
+  bool irreps_json = false;
+  CLI::App* irreps = app.add_subcommand(
+      "irreps", "irreducible representations, conjugacy classes and character table of a group");
+  irreps->add_option("--group", irreps_group, "group spec (see `symsweep groups`)")->required();
+  irreps->add_flag("--json", irreps_json,
+                   "JSON for scripts, with the Cayley table and the element names");
 
   RunOptions run_opts;
   CLI::App* run = app.add_subcommand("run", "run (or resume) a sweep into a results database");
@@ -79,6 +87,7 @@ int run_cli(const std::vector<std::string>& args) {
   }
 
   try {
+    if (*irreps) return root ? run_irreps(irreps_group, irreps_json) : kExitOk;
     if (*groups) {
       if (root) fmt::print("{}", core::group_families_help());
       return kExitOk;

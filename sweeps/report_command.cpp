@@ -522,6 +522,15 @@ std::map<std::string, std::map<std::string, Law>> fitted_laws(Database& db,
   return out;
 }
 
+/// Whether `table` has `column` (older schema versions lack some).
+bool has_column(Database& db, const std::string& table, const std::string& column) {
+  Statement s = db.prepare("SELECT * FROM " + table + " LIMIT 0");
+  for (int c = 0; c < s.columns(); ++c) {
+    if (s.name(c) == column) return true;
+  }
+  return false;
+}
+
 bool has_table(Database& db, const std::string& name) {
   Statement s = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1");
   s.bind(1, name);
@@ -1080,6 +1089,29 @@ void nstar_figures(Context& ctx, const std::string& base, const std::string& swe
   ctx.figures.push_back({b, "N* against augmentation order", caption, {b + ".dat"}});
 }
 
+/// `text` broken at the space nearest its middle when it is long (for a note inside a panel).
+std::string two_lines(std::string text) {
+  if (text.size() < 60) return text;
+  const std::size_t mid = text.size() / 2;
+  const std::size_t before = text.rfind(' ', mid), after = text.find(' ', mid);
+  const std::size_t at = before == std::string::npos ? after
+                         : after == std::string::npos
+                             ? before
+                             : (mid - before <= after - mid ? before : after);
+  if (at != std::string::npos) text[at] = '\n';
+  return text;
+}
+
+/// Why a run of a non-abelian group has no monomial potentials.
+std::string no_irreps_note(int group_order) {
+  return group_order > core::Task::kMaxIrrepOrder
+             ? fmt::format(
+                   "no monomial potentials: non-abelian groups get them from their "
+                   "irreducible representations up to order {}, and this one has {}",
+                   core::Task::kMaxIrrepOrder, group_order)
+             : "no monomial potentials were logged (a database from before the per-irrep MPs?)";
+}
+
 /// The run whose dynamics the report shows for a sweep: in the cell (every setting but fraction
 /// and seed) with the most finished runs (ties: abelian groups first, then the larger group),
 /// the run with the median final test accuracy.
@@ -1117,12 +1149,13 @@ core::Theorem2Summary run_figure(Context& ctx, Database& db, std::int64_t run_id
                                  std::string* description) {
   Statement info = db.prepare(
       "SELECT group_spec, augment, data_fraction, width, seed, optimizer, lr, weight_decay, "
-      "steps, status, test_acc, abelian FROM runs WHERE id = ?1");
+      "steps, status, test_acc, abelian, group_order FROM runs WHERE id = ?1");
   info.bind(1, run_id);
   if (!info.step()) throw InputError(fmt::format("report: --run {}: no such run", run_id));
   const std::string group = info.text(0), augment = info.text(1), status = info.text(9);
   const double lr = info.real(6);
   const bool abelian = info.integer(11) != 0;
+  const auto group_order = static_cast<int>(info.integer(12));
   *description = fmt::format(
       "Group {}, augmentation {}, data fraction {:.4g}, width {}, seed {}, {} with lr "
       "{:g} and weight decay {:g}, {} steps, status {}{}.",
@@ -1136,17 +1169,20 @@ core::Theorem2Summary run_figure(Context& ctx, Database& db, std::int64_t run_id
   // Metrics.
   struct Row {
     std::int64_t step;
-    std::optional<double> gap, offtarget, dim, dq, ds, dc;
+    std::optional<double> gap, offtarget, dim, dq, ds, dc, energy;
   };
   std::vector<Row> metrics;
   {
-    Statement m = db.prepare(
-        "SELECT step, binary_gap, max_offtarget_mp, effective_dim, drift_q, drift_s, drift_c "
-        "FROM metrics WHERE run_id = ?1 ORDER BY step");
+    // off_target_energy (irrep groups) exists from schema version 3 on.
+    const bool with_energy = has_column(db, "metrics", "off_target_energy");
+    Statement m = db.prepare(fmt::format(
+        "SELECT step, binary_gap, max_offtarget_mp, effective_dim, drift_q, drift_s, drift_c, {} "
+        "FROM metrics WHERE run_id = ?1 ORDER BY step",
+        with_energy ? "off_target_energy" : "NULL"));
     m.bind(1, run_id);
     while (m.step()) {
       metrics.push_back({m.integer(0), m.opt_real(1), m.opt_real(2), m.opt_real(3), m.opt_real(4),
-                         m.opt_real(5), m.opt_real(6)});
+                         m.opt_real(5), m.opt_real(6), m.opt_real(7)});
     }
   }
   if (metrics.empty()) {
@@ -1154,14 +1190,18 @@ core::Theorem2Summary run_figure(Context& ctx, Database& db, std::int64_t run_id
         "report: --run {}: the run has no logged metrics (status {}); pick a finished run", run_id,
         status));
   }
-  // Potentials: Re rho_kkk by (step, k).
+  // Potentials by (step, k): Re rho_kkk of a character group (k the frequency, indicator
+  // NULL), or rho_tau of an irrep group (k the irrep's index, with its dimension and
+  // Frobenius-Schur indicator); both have target 1.
   std::vector<std::int64_t> steps;
   std::vector<int> ks;
   std::map<std::pair<std::int64_t, int>, double> rho;
+  std::map<int, int> dim_of;
+  bool irreps = false;
   {
     Statement p = db.prepare(
-        "SELECT step, k, re FROM potentials WHERE run_id = ?1 AND re IS NOT NULL ORDER BY step, "
-        "k");
+        "SELECT step, k, re, dim, indicator FROM potentials WHERE run_id = ?1 AND re IS NOT NULL "
+        "ORDER BY step, k");
     p.bind(1, run_id);
     std::set<std::int64_t> st;
     std::set<int> kk;
@@ -1171,10 +1211,18 @@ core::Theorem2Summary run_figure(Context& ctx, Database& db, std::int64_t run_id
       st.insert(s);
       kk.insert(k);
       rho[{s, k}] = p.real(2);
+      dim_of[k] = static_cast<int>(p.integer(3));
+      irreps |= !p.is_null(4);
     }
     steps.assign(st.begin(), st.end());
     ks.assign(kk.begin(), kk.end());
   }
+  // Names in the figure: frequencies k of rho_kkk, or irreps tau of rho_tau.
+  const std::string mp_name = irreps ? "ρ_τ" : "Re ρ_{kkk}";
+  const std::string mp_html =
+      irreps ? "ρ<sub>τ</sub> = Re E tr(B A C) / d<sub>τ</sub>" : "Re ρ<sub>kkk</sub>";
+  const std::string index_name = irreps ? "irrep τ (index)" : "frequency k";
+  const std::string c_name = irreps ? "C_τ" : "C_k";
   const std::string b = fmt::format("run-{}", run_id);
   core::Theorem2Summary t2;
   const bool have_rho = !ks.empty();
@@ -1220,7 +1268,7 @@ core::Theorem2Summary run_figure(Context& ctx, Database& db, std::int64_t run_id
         "# fitted 1 - exp(-C_k t), t = lr * step (lr = {:g}), per k (blank-separated blocks)\n"
         "# columns: step fitted k\n",
         lr);
-    std::string table = "k,C,r2,rmse,points,fitted\n";
+    std::string table = "k,C,r2,rmse,points,fitted,dim\n";
     const std::int64_t max_step = std::max<std::int64_t>(steps.back(), 1);
     for (std::size_t j = 0; j < ks.size(); ++j) {
       for (std::size_t i = 0; i < steps.size(); ++i) {
@@ -1235,8 +1283,8 @@ core::Theorem2Summary run_figure(Context& ctx, Database& db, std::int64_t run_id
       }
       data += "\n";
       const core::Theorem2Fit& f = t2.per_k[j];
-      table += fmt::format("{},{},{},{},{},{}\n", f.k, num(f.c), num(f.r2), num(f.rmse), f.points,
-                           f.fitted ? 1 : 0);
+      table += fmt::format("{},{},{},{},{},{},{}\n", f.k, num(f.c), num(f.r2), num(f.rmse),
+                           f.points, f.fitted ? 1 : 0, dim_of[ks[j]]);
       if (!f.fitted || duplicate_of[j] != 0) continue;
       k_lo = std::min(k_lo, ks[j]);
       k_hi = std::max(k_hi, ks[j]);
@@ -1255,9 +1303,9 @@ core::Theorem2Summary run_figure(Context& ctx, Database& db, std::int64_t run_id
   std::string mdata = fmt::format(
       "# logged metrics of run {} (NaN: not recorded or not positive where plotted on a log "
       "scale)\n# columns: step binary_gap max_offtarget_mp effective_dim drift_q drift_s "
-      "drift_c\n",
+      "drift_c off_target_energy\n",
       run_id);
-  bool have_gap = false, have_off = false, have_dim = false;
+  bool have_gap = false, have_off = false, have_dim = false, have_energy = false;
   bool have_drift[3] = {false, false, false};
   for (const Row& r : metrics) {
     auto positive = [](const std::optional<double>& v) {
@@ -1265,12 +1313,13 @@ core::Theorem2Summary run_figure(Context& ctx, Database& db, std::int64_t run_id
     };
     have_gap |= r.gap.has_value();
     have_off |= r.offtarget.has_value();
+    have_energy |= r.energy.has_value();
     have_dim |= r.dim.has_value();
     have_drift[0] |= r.dq && *r.dq > 0;
     have_drift[1] |= r.ds && *r.ds > 0;
     have_drift[2] |= r.dc && *r.dc > 0;
-    mdata += fmt::format("{} {} {} {} {} {} {}\n", r.step, num(r.gap), num(r.offtarget), num(r.dim),
-                         positive(r.dq), positive(r.ds), positive(r.dc));
+    mdata += fmt::format("{} {} {} {} {} {} {} {}\n", r.step, num(r.gap), num(r.offtarget),
+                         num(r.dim), positive(r.dq), positive(r.ds), positive(r.dc), num(r.energy));
   }
   write_file(ctx.dir / (b + "-metrics.dat"), mdata);
 
@@ -1285,9 +1334,10 @@ core::Theorem2Summary run_figure(Context& ctx, Database& db, std::int64_t run_id
   g.right = 40;
   g.top = 85;
   std::string s = script_head(b, fmt::format("dynamics of run {}", run_id), g.width(), g.height());
-  s += fmt::format("set multiplot title {} font \",13\"\n",
-                   "\"" + gp_escape(title_line) +
-                       "\\nTheorem 2 of the paper: ρ_{kkk}(t) = 1 − exp(−C_k t), t = lr · step\"");
+  s += fmt::format(
+      "set multiplot title {} font \",13\"\n",
+      fmt::format("\"{}\\nTheorem 2 of the paper: {}(t) = 1 − exp(−{} t), t = lr · step\"",
+                  gp_escape(title_line), irreps ? "ρ_τ" : "ρ_{kkk}", c_name));
   s += fmt::format("set xrange [0:{}]\nset xlabel \"step\"\nset tics out nomirror\n",
                    std::max<std::int64_t>(last_step, 1));
   auto empty_panel = [](const std::string& msg) {
@@ -1298,11 +1348,12 @@ core::Theorem2Summary run_figure(Context& ctx, Database& db, std::int64_t run_id
   };
   // (a) rho_kkk
   s += g.margins(0);
-  s += "set title \"Re ρ_{kkk} per frequency k, fits 1 − exp(−C_k t) dashed\"\n";
-  s += "set ylabel \"Re ρ_{kkk}\"\n";
+  s += fmt::format("set title \"{} per {}, fits 1 − exp(−{} t) dashed\"\n", mp_name,
+                   irreps ? "irrep τ" : "frequency k", c_name);
+  s += fmt::format("set ylabel \"{}\"\n", mp_name);
   if (have_rho) {
-    s += fmt::format("{}\nset cbrange [{}:{}]\nset cblabel \"frequency k\" offset 0.8, 0\n{}",
-                     kViridis, k_lo, std::max(k_hi, k_lo + 1), g.colorbox_right_of(0, 14));
+    s += fmt::format("{}\nset cbrange [{}:{}]\nset cblabel \"{}\" offset 0.8, 0\n{}", kViridis,
+                     k_lo, std::max(k_hi, k_lo + 1), index_name, g.colorbox_right_of(0, 14));
     // The data's range, with the target 1 in view once the curves are half-way there, and
     // headroom above the curves for the legend.
     const double lo = std::min(0.0, rho_lo);
@@ -1315,22 +1366,22 @@ core::Theorem2Summary run_figure(Context& ctx, Database& db, std::int64_t run_id
         "plot \"{b}-rho.dat\" using 1:($5 == 0 ? $3 : NaN):4 with lines lw 1.3 lc palette "
         "notitle, \\\n"
         "  \"{b}-rho-fit.dat\" using 1:2:3 with lines lw 1.3 dt (6, 4) lc palette notitle, \\\n"
-        "  keyentry with lines lw 1.5 lc rgb \"black\" title \"logged Re ρ_{{kkk}}\", \\\n"
-        "  keyentry with lines lw 1.5 dt (6, 4) lc rgb \"black\" title \"fit 1 − exp(−C_k t)\"\n",
-        fmt::arg("b", b));
+        "  keyentry with lines lw 1.5 lc rgb \"black\" title \"logged {mp}\", \\\n"
+        "  keyentry with lines lw 1.5 dt (6, 4) lc rgb \"black\" title \"fit 1 − exp(−{c} t)\"\n",
+        fmt::arg("b", b), fmt::arg("mp", mp_name), fmt::arg("c", c_name));
     s += "unset colorbox\n";
   } else {
     s += empty_panel(abelian ? "no monomial potentials were logged for this run"
-                             : "no monomial potentials: the group is not abelian\n"
-                               "(its MPs are NULL until irreducible representations exist)");
+                             : two_lines(no_irreps_note(group_order)));
   }
   // (b) binary gap
   s += g.margins(1);
   s += "set title \"distance to the symbolic 0/1 solution\"\nset ylabel \"gap / |ρ|\"\n";
-  if (have_gap || have_off) {
+  if (have_gap || have_off || have_energy) {
     double top = 0.0;
-    for (const Row& r : metrics)
-      top = std::max({top, r.gap.value_or(0.0), r.offtarget.value_or(0.0)});
+    for (const Row& r : metrics) {
+      top = std::max({top, r.gap.value_or(0.0), r.offtarget.value_or(0.0), r.energy.value_or(0.0)});
+    }
     s += fmt::format("set yrange [0:{}]\n", num(top > 0 ? 1.28 * top : 1.0));
     s += "set key top right horizontal Left reverse box opaque samplen 3 font \",10\"\n";
     std::string plot = "plot ";
@@ -1346,10 +1397,15 @@ core::Theorem2Summary run_figure(Context& ctx, Database& db, std::int64_t run_id
           "\"#d95f02\" title \"largest off-target |ρ|\"",
           have_gap ? ", \\\n  " : "", b);
     }
+    if (have_energy) {
+      plot += fmt::format(
+          "{}\"{}-metrics.dat\" using 1:8 with linespoints pt 9 ps 0.55 lw 1.8 lc rgb "
+          "\"#7570b3\" title \"off-target energy\"",
+          have_gap || have_off ? ", \\\n  " : "", b);
+    }
     s += plot + "\n";
   } else {
-    s += empty_panel(abelian ? "binary gap not recorded for this run"
-                             : "binary gap not recorded (no MPs for a non-abelian group)");
+    s += empty_panel("binary gap not recorded for this run");
   }
   // (c) effective dimension
   s += g.margins(2);
@@ -1409,25 +1465,32 @@ core::Theorem2Summary run_figure(Context& ctx, Database& db, std::int64_t run_id
   std::string caption = html(*description);
   if (have_rho) {
     caption += fmt::format(
-        " Top left: Re ρ<sub>kkk</sub> of every frequency k (colour: k) with its least-squares fit "
-        "1 − exp(−C<sub>k</sub> t), t = lr · step (Theorem 2 of the paper){}. Fitted "
-        "{} of {} frequencies: median C = {} per unit t, R² median {}, min {}.",
-        std::count(duplicate_of.begin(), duplicate_of.end(), 0) < static_cast<long>(ks.size())
-            ? "; k and −k have the same real part and are drawn once"
-            : "",
-        t2.fitted, ks.size(), show(t2.median_c), show(t2.median_r2), show(t2.min_r2));
+        " Top left: {mp} of every {what} (colour: {idx}) with its least-squares fit "
+        "1 − exp(−C t), t = lr · step (Theorem 2 of the paper){dup}. Fitted "
+        "{fitted} of {count} {whats}: median C = {c} per unit t, R² median {r2}, min {r2min}.",
+        fmt::arg("mp", mp_html), fmt::arg("what", irreps ? "irrep τ ≠ 1" : "frequency k"),
+        fmt::arg("idx", irreps ? "the irrep's index" : "k"),
+        fmt::arg("dup", std::count(duplicate_of.begin(), duplicate_of.end(), 0) <
+                                static_cast<long>(ks.size())
+                            ? "; curves that coincide (k and −k) are drawn once"
+                            : ""),
+        fmt::arg("fitted", t2.fitted), fmt::arg("count", ks.size()),
+        fmt::arg("whats", irreps ? "irreps" : "frequencies"), fmt::arg("c", show(t2.median_c)),
+        fmt::arg("r2", show(t2.median_r2)), fmt::arg("r2min", show(t2.min_r2)));
     caption += t2.min_r2 >= 0.95
                    ? " Every curve follows the theorem's form closely (R² ≥ 0.95)."
                    : " Curves with R² below 0.95 depart from the theorem's form (real runs often "
                      "rise late and sigmoidally): the run is outside its regime there.";
   } else {
-    caption += abelian ? " No monomial potentials were logged for this run."
-                       : " The group is not abelian: its monomial potentials are NULL, so there "
-                         "is no ρ<sub>kkk</sub> panel and no Theorem 2 fit.";
+    caption += " " +
+               html(abelian ? "No monomial potentials were logged for this run"
+                            : no_irreps_note(group_order)) +
+               ": no Theorem 2 fit.";
   }
   caption +=
-      " Top right: binary gap (largest distance of a tracked MP to its 0/1 target) and "
-      "the largest off-target |ρ|. Bottom left: participation ratio of the particles' "
+      " Top right: binary gap (largest distance of a tracked MP to its 0/1 target), with the "
+      "largest off-target |ρ| (characters) or the off-target energy (irreps). Bottom left: "
+      "participation ratio of the particles' "
       "second-moment eigenvalues. Bottom right: relative drift of the conserved "
       "quantities Q, S, C (SCIENCE §7; weight decay breaks them).";
   Figure fig{b, fmt::format("Run {}", run_id), caption, {b + "-metrics.dat"}};

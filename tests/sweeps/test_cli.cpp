@@ -186,3 +186,39 @@ TEST(Train, ShardedUnderMpirunEqualsOneProcess) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Irreps, JsonCarriesDimensionsIndicatorsAndTheCayleyTable) {
+  const Result r = run("irreps --group quaternion --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  std::vector<int> dims, indicators;
+  for (const auto& irrep : j["irreps"]) {
+    dims.push_back(irrep["dim"]);
+    indicators.push_back(irrep["indicator"]);
+  }
+  EXPECT_EQ(dims, (std::vector<int>{1, 1, 1, 1, 2}));
+  EXPECT_EQ(indicators.back(), -1);  // Q_8's 2-dim irrep is quaternionic
+  ASSERT_EQ(j["cayley_table"].size(), 8u);
+  EXPECT_EQ(j["elements"].size(), 8u);
+  EXPECT_EQ(j["classes"].size(), 5u);
+  // Row orthogonality of the characters, computed here from the JSON alone.
+  const auto& classes = j["classes"];
+  for (std::size_t a = 0; a < 5; ++a) {
+    for (std::size_t b = 0; b < 5; ++b) {
+      double dot = 0.0;
+      for (std::size_t c = 0; c < 5; ++c) {
+        const auto& x = j["irreps"][a]["character"][c];
+        const auto& y = j["irreps"][b]["character"][c];
+        dot += classes[c].size() * (x[0].get<double>() * y[0].get<double>() +
+                                    x[1].get<double>() * y[1].get<double>());
+      }
+      EXPECT_NEAR(dot / 8.0, a == b ? 1.0 : 0.0, 1e-10);
+    }
+  }
+  const Result bad = run("irreps --group dihedral:x");
+  EXPECT_EQ(bad.code, 2);
+}
+
+}  // namespace

@@ -12,6 +12,7 @@
 #include "sweeps/fit_command.hpp"
 #include "sweeps/irreps_command.hpp"
 #include "sweeps/query_commands.hpp"
+#include "sweeps/report_command.hpp"
 #include "sweeps/run_command.hpp"
 #include "sweeps/train_command.hpp"
 
@@ -20,7 +21,7 @@ namespace symsweep::sweeps {
 namespace {
 
 const char* const kCommands[] = {"train", "run", "groups", "status", "runs", "show",
-                                 "export", "sql", "merge", "fit", "irreps"};
+                                 "export", "sql", "merge", "fit", "irreps", "report"};
 
 }  // namespace
 
@@ -76,6 +77,20 @@ int run_cli(const std::vector<std::string>& args) {
       ->capture_default_str();
   fit->add_option("--format", fit_opts.format, "table | csv | json")->capture_default_str();
 
+  ReportOptions report_opts;
+  CLI::App* report = app.add_subcommand(
+      "report", "figures (gnuplot: SVG, PNG, scripts, data) and an index.html of a database");
+  report->add_option("--db", report_opts.db, "results database")->required();
+  report->add_option("--out", report_opts.out, "output directory (created if missing)")
+      ->required();
+  report->add_option("--sweep", report_opts.sweep, "only this sweep (default: every sweep)");
+  report->add_option("--run", report_opts.run,
+                     "run whose dynamics to draw (default: each sweep's median run)")
+      ->check(CLI::PositiveNumber);
+  report->add_option("--eps", report_opts.eps,
+                     "eps of the N* figures (default: 0.1 when fitted, else the first fitted)")
+      ->check(CLI::Range(0.0, 1.0));
+
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses from the back
     app.parse(reversed);
@@ -97,6 +112,7 @@ int run_cli(const std::vector<std::string>& args) {
       return root ? run_query_subcommand(queries) : kExitOk;
     }
     if (*fit) return root ? run_fit(fit_opts) : kExitOk;
+    if (*report) return root ? run_report(report_opts) : kExitOk;
     if (*run) {
       if (run_opts.db.empty() && !run_opts.check) {
         throw InputError("run: --db FILE is required (the results database)");

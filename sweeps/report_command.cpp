@@ -1354,6 +1354,7 @@ core::Theorem2Summary run_figure(Context& ctx, Database& db, std::int64_t run_id
   if (have_rho) {
     s += fmt::format("{}\nset cbrange [{}:{}]\nset cblabel \"{}\" offset 0.8, 0\n{}", kViridis,
                      k_lo, std::max(k_hi, k_lo + 1), index_name, g.colorbox_right_of(0, 14));
+    if (k_hi - k_lo <= 10) s += "set cbtics 1\n";  // integer indices only
     // The data's range, with the target 1 in view once the curves are half-way there, and
     // headroom above the curves for the legend.
     const double lo = std::min(0.0, rho_lo);
@@ -1376,7 +1377,8 @@ core::Theorem2Summary run_figure(Context& ctx, Database& db, std::int64_t run_id
   }
   // (b) binary gap
   s += g.margins(1);
-  s += "set title \"distance to the symbolic 0/1 solution\"\nset ylabel \"gap / |ρ|\"\n";
+  s += "set title \"distance to the symbolic 0/1 solution\"\nset ylabel \"distance from the "
+       "target\"\n";
   if (have_gap || have_off || have_energy) {
     double top = 0.0;
     for (const Row& r : metrics) {

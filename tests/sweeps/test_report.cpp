@@ -31,6 +31,8 @@ constexpr int kSteps = 3000;
 
 /// The Theorem 2 rate of frequency k in the synthetic runs: rho_kkk(t) = 1 - exp(-C_k t).
 double synthetic_c(int k) { return 0.5 * (1.0 + 0.05 * k); }
+/// The same for irrep tau of the non-abelian sweep.
+double irrep_c(int tau) { return 2.0 * tau; }
 
 std::string read(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
@@ -43,7 +45,8 @@ std::string read(const fs::path& p) {
 /// - "law": cyclic groups with a known threshold f*(n, |H|) = 3 n^1.3 / |H| / n^2 (a logistic
 ///   step of the final test accuracy in log f, as in test_fit.cpp), and a full log per run whose
 ///   rho_kkk follow 1 - exp(-C_k t) with t = lr * step;
-/// - "nonabelian": a dihedral group, whose monomial potentials are NULL;
+/// - "nonabelian": a dihedral group; its seed-0 runs log per-irrep MPs rho_tau following
+///   1 - exp(-2 tau t), its seed-1 runs none (as in a database from before per-irrep MPs);
 /// - "two strata": two widths, without MPs or drift.
 class ReportTest : public ::testing::Test {
  protected:
@@ -111,19 +114,31 @@ group = ["dihedral:5"]
 data_fraction = [0.3, 0.6]
 [train]
 steps = 200
-log_every = 100
+log_every = 20
 )",
                                      "nonabelian.toml");
     const std::int64_t dih_id = store.upsert_sweep(dih.name, dih.text, dih.hash);
     store.add_runs(dih_id, dih.runs);
     for (const auto& p : store.pending_runs(dih_id)) {
       core::RunOutcome o;
-      for (int s = 0; s <= 200; s += 100) {
+      for (int s = 0; s <= 200; s += 20) {
         core::StepMetrics m;
         m.step = s;
         m.test_acc = p.config.data_fraction;
         m.effective_dim = 20.0 - s / 20.0;
         m.drift = {1e-6 * (s + 1), 0.0, 0.0};
+        if (p.config.train.seed == 0) {
+          // D_5's nontrivial irreps: the sign (d = 1) and two of dimension 2, all real.
+          const double t = p.config.train.lr * s;
+          std::vector<core::IrrepValue> irreps;
+          for (int tau = 1; tau <= 3; ++tau) {
+            const double r = 1.0 - std::exp(-irrep_c(tau) * t);
+            irreps.push_back({tau, tau == 1 ? 1 : 2, 1, r, 1.0 - r});
+          }
+          m.irreps = irreps;
+          m.binary_gap = std::exp(-irrep_c(1) * t);
+          m.off_target_energy = 0.5 * std::exp(-t);
+        }
         o.result.log.push_back(m);
       }
       store.mark_running(p.id);
@@ -280,15 +295,17 @@ TEST_F(ReportTest, DrawsEveryFigureWithTheFitsAndRecoversTheorem2Rates) {
   std::istringstream csv(read(dir / (run + "-theorem2.csv")));
   std::string line;
   std::getline(csv, line);
-  EXPECT_EQ(line, "k,C,r2,rmse,points,fitted");
+  EXPECT_EQ(line, "k,C,r2,rmse,points,fitted,dim");
   int rows = 0;
   while (std::getline(csv, line)) {
-    int k = 0, points = 0, fitted = 0;
+    int k = 0, points = 0, fitted = 0, dim = 0;
     double c = 0, r2 = 0, rmse = 0;
-    ASSERT_EQ(
-        std::sscanf(line.c_str(), "%d,%lf,%lf,%lf,%d,%d", &k, &c, &r2, &rmse, &points, &fitted), 6)
+    ASSERT_EQ(std::sscanf(line.c_str(), "%d,%lf,%lf,%lf,%d,%d,%d", &k, &c, &r2, &rmse, &points,
+                          &fitted, &dim),
+              7)
         << line;
     EXPECT_EQ(fitted, 1);
+    EXPECT_EQ(dim, 1);
     EXPECT_NEAR(c, synthetic_c(k), 1e-6 * synthetic_c(k)) << "k = " << k;
     EXPECT_GT(r2, 1.0 - 1e-9);
     EXPECT_EQ(points, kSteps / kLogEvery + 1);
@@ -319,20 +336,57 @@ TEST_F(ReportTest, WithoutFitsDrawsThePhaseDiagramAndTheRunAndAsksForAFit) {
   EXPECT_NE(index.find("src=\"law-phase.png\""), std::string::npos);
 }
 
-TEST_F(ReportTest, ANonAbelianRunHasNoRhoPanelButTheOtherPanels) {
-  const ReportOptions o = options("nonabelian");
+/// The id of the nonabelian sweep's run with this seed at fraction 0.3.
+std::int64_t nonabelian_run(const std::string& db, int seed) {
+  Database d(db, Database::Mode::kReadOnly);
+  Statement s = d.prepare(
+      "SELECT id FROM runs WHERE group_spec = 'dihedral:5' AND seed = ?1 AND data_fraction = 0.3");
+  s.bind(1, seed);
+  EXPECT_TRUE(s.step());
+  return s.integer(0);
+}
+
+TEST_F(ReportTest, ANonAbelianRunFitsItsIrrepsOrHasANoteWithoutMps) {
+  ReportOptions o = options("nonabelian");
+  o.run = nonabelian_run(db_, 0);
   ASSERT_EQ(report(o), 0);
-  const fs::path dir = o.out;
+  fs::path dir = o.out;
   expect_figure(dir, "nonabelian-phase");
-  const std::vector<std::int64_t> ids = run_ids(dir);
-  ASSERT_EQ(ids.size(), 1u);
-  const std::string run = "run-" + std::to_string(ids[0]);
+  std::string run = "run-" + std::to_string(o.run);
+  expect_figure(dir, run);
+  // Theorem 2 per irrep: C_tau recovered, with the irrep's dimension.
+  std::istringstream csv(read(dir / (run + "-theorem2.csv")));
+  std::string line;
+  std::getline(csv, line);
+  int rows = 0;
+  while (std::getline(csv, line)) {
+    int k = 0, points = 0, fitted = 0, dim = 0;
+    double c = 0, r2 = 0, rmse = 0;
+    ASSERT_EQ(std::sscanf(line.c_str(), "%d,%lf,%lf,%lf,%d,%d,%d", &k, &c, &r2, &rmse, &points,
+                          &fitted, &dim),
+              7)
+        << line;
+    EXPECT_NEAR(c, irrep_c(k), 1e-6 * irrep_c(k)) << "tau = " << k;
+    EXPECT_EQ(dim, k == 1 ? 1 : 2);
+    ++rows;
+  }
+  EXPECT_EQ(rows, 3);
+  const std::string script = read(dir / (run + ".gp"));
+  EXPECT_NE(script.find("irrep τ"), std::string::npos);
+  EXPECT_NE(script.find("off-target energy"), std::string::npos);
+  std::string index = read(dir / "index.html");
+  EXPECT_NE(index.find("Fitted 3 of 3 irreps"), std::string::npos);
+  EXPECT_NE(index.find("symsweep fit --db"), std::string::npos);  // the sweep is not fitted
+
+  fs::remove_all(out_);
+  o.run = nonabelian_run(db_, 1);
+  ASSERT_EQ(report(o), 0);
+  run = "run-" + std::to_string(o.run);
   expect_figure(dir, run);
   EXPECT_FALSE(fs::exists(dir / (run + "-theorem2.csv")));
-  EXPECT_NE(read(dir / (run + ".gp")).find("the group is not abelian"), std::string::npos);
-  const std::string index = read(dir / "index.html");
-  EXPECT_NE(index.find("The group is not abelian"), std::string::npos);
-  EXPECT_NE(index.find("symsweep fit --db"), std::string::npos);
+  EXPECT_NE(read(dir / (run + ".gp")).find("no monomial potentials were logged"),
+            std::string::npos);
+  EXPECT_NE(read(dir / "index.html").find("no Theorem 2 fit"), std::string::npos);
 }
 
 TEST_F(ReportTest, OneSetOfFiguresPerStratum) {

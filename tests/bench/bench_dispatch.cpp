@@ -46,6 +46,7 @@
 
 #include "core/blas.hpp"
 #include "core/run.hpp"
+#include "distributed/mpi_reducer.hpp"
 #include "distributed/scheduler.hpp"
 
 namespace {
@@ -74,15 +75,6 @@ void sleepy_barrier(const mpi::communicator& comm) {
   while (MPI_Test(&req, &done, MPI_STATUS_IGNORE), !done) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-}
-
-std::string mpi_version() {
-  char buf[MPI_MAX_LIBRARY_VERSION_STRING];
-  int len = 0;
-  MPI_Get_library_version(buf, &len);
-  std::string v(buf, static_cast<std::size_t>(len));
-  const auto end = v.find_first_of(",\n");
-  return end == std::string::npos ? v : v.substr(0, end);
 }
 
 /// Counts results and sums the runs' own training time. `delay` stands in for the commit of a
@@ -307,7 +299,7 @@ int main(int argc, char** argv) {
       j["scheduler_latency_per_team_run_ms"] = median(sched_lat) * 1e3;  // x teams
     }
     j["per_round"] = per;
-    j["mpi"] = mpi_version();
+    j["mpi"] = distributed::mpi_library_version();
     j["git_rev"] = SYMSWEEP_GIT_REV;
     std::cout << j.dump() << std::endl;
   } catch (const std::exception& e) {

@@ -83,15 +83,6 @@ std::string affinity() {
   return out;
 }
 
-std::string mpi_version() {
-  char buf[MPI_MAX_LIBRARY_VERSION_STRING];
-  int len = 0;
-  MPI_Get_library_version(buf, &len);
-  std::string v(buf, static_cast<std::size_t>(len));
-  const auto end = v.find_first_of(",\n");
-  return end == std::string::npos ? v : v.substr(0, end);
-}
-
 Case parse_case(const std::string& name) {
   if (name == "S") return {"S", 23, 512, 0.5, 500};
   if (name == "L") return {"L", 97, 1024, 0.5, 20};
@@ -277,7 +268,7 @@ nlohmann::json run_case(const mpi::communicator& world, const Case& cs, int reps
   j["local_gradient_ms"] = lg_max * 1e3;      // loss_and_gradient on a shard, no communication
   j["per_rank"] = ranks;
   j["final_train_loss"] = last_loss;
-  j["mpi"] = mpi_version();
+  j["mpi"] = distributed::mpi_library_version();
   j["git_rev"] = SYMSWEEP_GIT_REV;
   return j;
 }

@@ -12,7 +12,9 @@
 # Environment: SYMSWEEP_SHARED (the shared/ folder; default <repo>/../shared), ROUNDS (3),
 # BENCH_REPS (3: repetitions inside each bench_step run), CASES ("S L"), TORCH_STEPS_S (200),
 # TORCH_STEPS_L (30), PYTHON (/usr/bin/python3: Debian's python with torch), SYMSWEEP_BENCH_RAW
-# (a file to which the raw JSON lines are appended). OPENBLAS_CORETYPE is the machine's setting
+# (a file to which the raw JSON lines are appended), IDLE_MIN / IDLE_WINDOW / IDLE_TIMEOUT (wait
+# before each run until the CPUs are that idle; see wait_idle.sh; default: no waiting).
+# OPENBLAS_CORETYPE is the machine's setting
 # and applies to both torch and the OpenBLAS reference (Haswell here: the AVX2 kernels); this
 # script neither sets nor changes it. See README.md.
 # Exits non-zero only on errors (missing binary, a run that fails), never on slowness.
@@ -21,6 +23,8 @@ set -euo pipefail
 die() { echo "compare_torch.sh: $*" >&2; exit 2; }
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=wait_idle.sh
+source "$script_dir/wait_idle.sh"
 repo=$(git -C "$script_dir" rev-parse --show-toplevel 2>/dev/null) || repo=$(cd "$script_dir/../.." && pwd)
 build=${1:-$repo/build}
 shared=${SYMSWEEP_SHARED:-$repo/../shared}
@@ -43,6 +47,7 @@ trap 'rm -f "$raw" "$raw.err"' EXIT
 
 run_torch() {  # case
   local n q steps
+  wait_idle
   case $1 in
     S) n=23 q=512 steps=${TORCH_STEPS_S:-200} ;;
     L) n=97 q=1024 steps=${TORCH_STEPS_L:-30} ;;
@@ -55,6 +60,7 @@ run_torch() {  # case
 }
 
 run_symsweep() {  # case
+  wait_idle
   "$bench" --case "$1" --reps "$reps" 2>"$raw.err" | jq -c '{tool: "symsweep"} + .' >>"$raw" \
     || { cat "$raw.err" >&2; die "bench_step failed on case $1"; }
 }

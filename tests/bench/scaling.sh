@@ -12,8 +12,10 @@
 # Environment: ROUNDS (3), REPS (5: repetitions inside each bench_scaling run), CASE (L),
 # MPIRUN (mpirun), MPIRUN_FLAGS (extra mpirun flags for every run, e.g. "--bind-to none"),
 # DISPATCH_RUNS (500), LONG_RUNS (20), SYMSWEEP_BENCH_RAW (a file to which the raw JSON lines
-# are appended). One thread per rank (OMP/OPENBLAS_NUM_THREADS=1). Running as root needs
-# OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 in the environment.
+# are appended), IDLE_MIN / IDLE_WINDOW / IDLE_TIMEOUT (wait before each run until the CPUs are
+# that idle; see wait_idle.sh; default: no waiting). One thread per rank
+# (OMP/OPENBLAS_NUM_THREADS=1). Running as root needs OMPI_ALLOW_RUN_AS_ROOT=1
+# OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 in the environment.
 # The tables go to stdout; the load average and per-round values to stderr.
 # Exits non-zero only on errors (missing binary, a run that fails), never on slowness.
 set -euo pipefail
@@ -21,6 +23,8 @@ set -euo pipefail
 die() { echo "scaling.sh: $*" >&2; exit 2; }
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=wait_idle.sh
+source "$script_dir/wait_idle.sh"
 repo=$(git -C "$script_dir" rev-parse --show-toplevel 2>/dev/null) || repo=$(cd "$script_dir/../.." && pwd)
 build=${1:-$repo/build}
 rounds=${ROUNDS:-3}
@@ -45,6 +49,7 @@ raw=$(mktemp)
 trap 'rm -f "$raw"' EXIT
 
 run_scaling() {  # np
+  wait_idle
   "$mpirun" -np "$1" "${flags[@]}" "$scaling" --case "$case_" --reps "$reps" >>"$raw" \
     || die "bench_scaling failed at np $1"
 }
@@ -57,9 +62,11 @@ for ((r = 1; r <= rounds; r++)); do
   if ((r % 2)); then run_scaling 1; run_scaling 2; else run_scaling 2; run_scaling 1; fi
 done
 echo "# dispatch: $dispatch_runs tiny runs, np 3" >&2
+wait_idle
 "$mpirun" -np 3 --oversubscribe "${flags[@]}" "$dispatch" --label tiny --runs "$dispatch_runs" \
   --group cyclic:5 --width 8 --steps 20 --rounds 3 >>"$raw" || die "bench_dispatch (tiny) failed"
 echo "# dispatch: $long_runs longer runs, np 3" >&2
+wait_idle
 "$mpirun" -np 3 --oversubscribe "${flags[@]}" "$dispatch" --label long --runs "$long_runs" \
   --group cyclic:23 --width 256 --steps 500 --rounds 2 --no-baseline >>"$raw" \
   || die "bench_dispatch (long) failed"

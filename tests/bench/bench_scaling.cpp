@@ -14,6 +14,12 @@
 // which includes waiting for the other ranks to arrive (load imbalance, a rank descheduled by
 // other load), not only moving data; `allreduce_alone_ms` is the same allreduce timed on its own
 // right after a barrier, i.e. the pure cost of the reduction.
+//
+// --stop-poll also times the step as the scheduler's teams run it: distributed::execute_on_team
+// passes core::train a stop_requested callback (the team leader probes for the master's "stop
+// now" message; every rank's answer is combined by one max-reduction per step). Here rank 0
+// probes a duplicate of the world communicator and the callback always returns false; the
+// runs with and without the poll are interleaved and `stop_poll` reports the difference.
 
 #include <mpi.h>
 #include <sched.h>
@@ -27,6 +33,7 @@
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
 #include <cstdint>
+#include <functional>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -103,7 +110,7 @@ Case parse_case(const std::string& name) {
 
 /// Collective on world. Rank 0 returns the JSON line; the others an empty object.
 nlohmann::json run_case(const mpi::communicator& world, const Case& cs, int reps,
-                        std::uint64_t seed) {
+                        std::uint64_t seed, bool stop_poll) {
   const int P = world.size();
   const core::Task task(core::make_group("cyclic:" + std::to_string(cs.n)));
   const core::Group& g = task.group();
@@ -112,6 +119,11 @@ nlohmann::json run_case(const mpi::communicator& world, const Case& cs, int reps
   const core::ShardRange shard = core::shard_range(cs.q, P, world.rank());
   const core::Particles<float> p0 = core::init_particles<float>(cs.n, cs.q, shard, 0.3, seed);
   distributed::MpiReducer reducer(world);
+  const mpi::communicator probe_comm(world, mpi::comm_duplicate);
+  core::TrainControl<float> control;  // what execute_on_team adds to every scheduled run
+  control.stop_requested = [&] {
+    return world.rank() == 0 && static_cast<bool>(probe_comm.iprobe(mpi::any_source, 15));
+  };
 
   core::TrainConfig cfg;
   cfg.width = cs.q;
@@ -131,7 +143,7 @@ nlohmann::json run_case(const mpi::communicator& world, const Case& cs, int reps
     double reduce = 0.0, cpu = 0.0;
   };
   double last_loss = 0.0;
-  auto time_train = [&](std::int64_t steps) {
+  auto time_train = [&](std::int64_t steps, bool poll = false) {
     core::Particles<float> p = p0;
     core::TrainConfig c = cfg;
     c.steps = steps;
@@ -140,7 +152,8 @@ nlohmann::json run_case(const mpi::communicator& world, const Case& cs, int reps
     const double r0 = reducer.seconds_in_reductions();
     const double c0 = cpu_seconds();
     const double t0 = MPI_Wtime();
-    const core::RunResult r = core::train<float>(task, split, c, p, reducer);
+    const core::RunResult r =
+        core::train<float>(task, split, c, p, reducer, {}, poll ? &control : nullptr);
     s.wall = MPI_Wtime() - t0;
     s.cpu = cpu_seconds() - c0;
     s.reduce = reducer.seconds_in_reductions() - r0;
@@ -157,18 +170,23 @@ nlohmann::json run_case(const mpi::communicator& world, const Case& cs, int reps
   }
   time_train(std::min<std::int64_t>(cs.steps, 3));  // warm-up (allocations, caches, MPI paths)
 
-  std::vector<Sample> sk, s1;  // interleaved so slow phases of the machine hit both alike
+  std::vector<Sample> sk, s1, pk, p1;  // interleaved so slow phases hit all alike
   for (int r = 0; r < reps; ++r) {
     sk.push_back(time_train(cs.steps));
     s1.push_back(time_train(1));
+    if (stop_poll) {
+      pk.push_back(time_train(cs.steps, true));
+      p1.push_back(time_train(1, true));
+    }
   }
   const double K1 = static_cast<double>(cs.steps - 1);
-  auto diff = [&](auto field) {
+  auto diff_of = [&](const std::vector<Sample>& k, const std::vector<Sample>& one, auto field) {
     std::vector<double> a, b;
-    for (const Sample& s : sk) a.push_back(field(s));
-    for (const Sample& s : s1) b.push_back(field(s));
+    for (const Sample& s : k) a.push_back(field(s));
+    for (const Sample& s : one) b.push_back(field(s));
     return (median(a) - median(b)) / K1;
   };
+  auto diff = [&](auto field) { return diff_of(sk, s1, field); };
   const double step_s = diff([](const Sample& s) { return s.team; });
   const double my_step_s = diff([](const Sample& s) { return s.wall; });
   const double my_reduce_s = diff([](const Sample& s) { return s.reduce; });
@@ -209,6 +227,13 @@ nlohmann::json run_case(const mpi::communicator& world, const Case& cs, int reps
     lg.push_back((MPI_Wtime() - t0) / static_cast<double>(cs.steps));
   }
   const double lg_s = median(lg);
+
+  double poll_step_s = 0.0, poll_reduce_s = 0.0;
+  if (stop_poll) {
+    poll_step_s = diff_of(pk, p1, [](const Sample& s) { return s.team; });
+    const double mine = diff_of(pk, p1, [](const Sample& s) { return s.reduce; });
+    poll_reduce_s = mpi::all_reduce(world, mine, std::plus<double>()) / P;
+  }
 
   // Per-rank figures to rank 0.
   const std::vector<double> mine{my_step_s, my_reduce_s, my_cpu_s, lg_s, alone_s,
@@ -267,6 +292,11 @@ nlohmann::json run_case(const mpi::communicator& world, const Case& cs, int reps
   j["allreduce_alone_ms"] = alone_max * 1e3;  // the same allreduce, alone after a barrier
   j["local_gradient_ms"] = lg_max * 1e3;      // loss_and_gradient on a shard, no communication
   j["per_rank"] = ranks;
+  if (stop_poll) {
+    j["stop_poll"] = {{"step_ms", poll_step_s * 1e3},
+                      {"extra_ms_per_step", (poll_step_s - step_s) * 1e3},
+                      {"allreduce_ms_per_step", poll_reduce_s * 1e3}};
+  }
   j["final_train_loss"] = last_loss;
   j["mpi"] = distributed::mpi_library_version();
   j["git_rev"] = SYMSWEEP_GIT_REV;
@@ -283,6 +313,7 @@ int main(int argc, char** argv) {
   int reps = 5;
   std::int64_t steps = 0;
   std::uint64_t seed = 0;
+  bool stop_poll = false;
   app.add_option("--case", cases,
                  "S (Z_23, q 512, f 0.5), L (Z_97, q 1024, f 0.5) or custom:N,Q,F,STEPS")
       ->capture_default_str();
@@ -292,6 +323,8 @@ int main(int argc, char** argv) {
   app.add_option("--steps", steps, "steps per timed run (default: S 500, L 20)")
       ->check(CLI::Range(std::int64_t{2}, std::int64_t{1} << 30));
   app.add_option("--seed", seed, "split and initialisation seed")->capture_default_str();
+  app.add_flag("--stop-poll", stop_poll,
+               "also time the step with the scheduler's per-step stop poll (interleaved)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -303,7 +336,7 @@ int main(int argc, char** argv) {
     for (const std::string& name : cases) {
       Case c = parse_case(name);  // same arguments, same outcome on every rank
       if (steps > 0) c.steps = steps;
-      const nlohmann::json j = run_case(world, c, reps, seed);
+      const nlohmann::json j = run_case(world, c, reps, seed, stop_poll);
       if (world.rank() == 0) std::cout << j.dump() << std::endl;
     }
   } catch (const std::exception& e) {

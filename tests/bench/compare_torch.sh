@@ -14,9 +14,9 @@
 # TORCH_STEPS_L (30), PYTHON (/usr/bin/python3: Debian's python with torch), SYMSWEEP_BENCH_RAW
 # (a file to which the raw JSON lines are appended), IDLE_MIN / IDLE_WINDOW / IDLE_TIMEOUT (wait
 # before each run until the CPUs are that idle; see wait_idle.sh; default: no waiting).
-# OPENBLAS_CORETYPE is the machine's setting
-# and applies to both torch and the OpenBLAS reference (Haswell here: the AVX2 kernels); this
-# script neither sets nor changes it. See README.md.
+# OPENBLAS_CORETYPE is the machine's setting and applies to both torch and the OpenBLAS
+# reference (Haswell here: the AVX2 kernels); this script neither sets nor changes it.
+# See README.md.
 # Exits non-zero only on errors (missing binary, a run that fails), never on slowness.
 set -euo pipefail
 

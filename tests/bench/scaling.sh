@@ -11,6 +11,7 @@
 #
 # Environment: ROUNDS (3), REPS (5: repetitions inside each bench_scaling run), CASE (L),
 # MPIRUN (mpirun), MPIRUN_FLAGS (extra mpirun flags for every run, e.g. "--bind-to none"),
+# SCALING_ARGS (extra bench_scaling arguments, e.g. "--stop-poll"),
 # DISPATCH_RUNS (500), LONG_RUNS (20), SYMSWEEP_BENCH_RAW (a file to which the raw JSON lines
 # are appended), IDLE_MIN / IDLE_WINDOW / IDLE_TIMEOUT (wait before each run until the CPUs are
 # that idle; see wait_idle.sh; default: no waiting). One thread per rank
@@ -32,6 +33,7 @@ reps=${REPS:-5}
 case_=${CASE:-L}
 mpirun=${MPIRUN:-mpirun}
 read -r -a flags <<<"${MPIRUN_FLAGS:-}"
+read -r -a scaling_args <<<"${SCALING_ARGS:-}"
 dispatch_runs=${DISPATCH_RUNS:-500}
 long_runs=${LONG_RUNS:-20}
 
@@ -50,7 +52,7 @@ trap 'rm -f "$raw"' EXIT
 
 run_scaling() {  # np
   wait_idle
-  "$mpirun" -np "$1" "${flags[@]}" "$scaling" --case "$case_" --reps "$reps" >>"$raw" \
+  "$mpirun" -np "$1" "${flags[@]}" "$scaling" --case "$case_" --reps "$reps" "${scaling_args[@]}" >>"$raw" \
     || die "bench_scaling failed at np $1"
 }
 

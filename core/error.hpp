@@ -18,4 +18,12 @@ class Error : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// A results database that cannot be used at all: missing (for commands that only read),
+/// unreadable, not an SQLite file, not a symsweep database, or of a newer schema. Every command
+/// maps it to exit code 3. The message names the file and the cause.
+class DatabaseError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace symsweep

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstddef>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <numeric>
@@ -12,6 +13,7 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "core/resources.hpp"
 
 namespace symsweep::core {
 namespace {
@@ -36,8 +38,17 @@ bool parse_int(std::string_view text, int& value) {
   return ec == std::errc() && ptr == end;
 }
 
+/// What a group of `order` elements would need at the least (its Cayley table and the list of
+/// all pairs, 16 order^2 bytes), for the message refusing it.
+std::string too_large(double order) {
+  return "; its Cayley table and pair list alone would need about " +
+         format_bytes(16.0 * order * order);
+}
+
 /// Parses a size parameter of a family spec: an integer in [1, max], else throws naming the spec.
-int parse_size(const std::string& spec, std::string_view text, const char* what, int max) {
+/// `order_per_unit` > 0: the group's order is that times the parameter (named in the message).
+int parse_size(const std::string& spec, std::string_view text, const char* what, int max,
+               double order_per_unit = 0.0) {
   int value = 0;
   if (!parse_int(text, value) || value < 1) {
     // A long digit string is a size too large rather than garbage.
@@ -45,8 +56,10 @@ int parse_size(const std::string& spec, std::string_view text, const char* what,
       return c >= '0' && c <= '9';
     });
     if (all_digits && text.find_first_not_of('0') != std::string_view::npos) {
+      const double size = std::strtod(std::string(text).c_str(), nullptr);
       throw InputError(subject(spec) + ": " + what + " " + std::string(text) +
-                       " exceeds the maximum " + std::to_string(max));
+                       " exceeds the maximum " + std::to_string(max) +
+                       (order_per_unit > 0.0 ? too_large(order_per_unit * size) : ""));
     }
     throw InputError(subject(spec) + ": " + what + " must be an integer >= 1, got \"" +
                      std::string(text) + "\"");
@@ -54,7 +67,8 @@ int parse_size(const std::string& spec, std::string_view text, const char* what,
   if (value > max) {
     throw InputError(subject(spec) + ": " + what + " " + std::to_string(value) +
                      " exceeds the maximum " + std::to_string(max) +
-                     " (group orders are capped at " + std::to_string(kMaxOrder) + ")");
+                     " (group orders are capped at " + std::to_string(kMaxOrder) +
+                     (order_per_unit > 0.0 ? too_large(order_per_unit * value) : "") + ")");
   }
   return value;
 }
@@ -412,7 +426,7 @@ Group make_group(const std::string& spec) {
 
   if (family == "cyclic") {
     require_arg("cyclic:N");
-    const int n = parse_size(spec, arg, "order", kMaxOrder);
+    const int n = parse_size(spec, arg, "order", kMaxOrder, 1.0);
     return make_product("cyclic:" + std::to_string(n), {n}, false);
   }
   if (family == "product") {
@@ -427,7 +441,8 @@ Group make_group(const std::string& spec) {
       order *= f;
       if (order > kMaxOrder) {
         throw InputError(who + ": order " + std::to_string(order) +
-                         " or more exceeds the maximum " + std::to_string(kMaxOrder));
+                         " or more exceeds the maximum " + std::to_string(kMaxOrder) +
+                         too_large(static_cast<double>(order)));
       }
       factors.push_back(f);
       if (end == arg.size()) break;
@@ -441,7 +456,7 @@ Group make_group(const std::string& spec) {
   }
   if (family == "dihedral") {
     require_arg("dihedral:M");
-    const int m = parse_size(spec, arg, "M (order 2M)", kMaxOrder / 2);
+    const int m = parse_size(spec, arg, "M (order 2M)", kMaxOrder / 2, 2.0);
     return make_dihedral("dihedral:" + std::to_string(m), m);
   }
   if (family == "symmetric" || family == "alternating") {

@@ -67,7 +67,7 @@ M gather_rows(const M& local, ShardRange r, std::int64_t q, Reducer& reducer) {
 }
 
 template <typename T>
-void save_team_checkpoint(const RunControl& c, ShardRange range, const Particles<T>& p,
+void save_team_checkpoint(RunControl& c, ShardRange range, const Particles<T>& p,
                           const TrainState<T>& s, Reducer& reducer) {
   const std::int64_t q = p.width;
   Particles<T> all;
@@ -88,7 +88,16 @@ void save_team_checkpoint(const RunControl& c, ShardRange range, const Particles
   full.initial.q = gather_rows(s.initial.q, range, q, reducer);
   full.initial.s = gather_rows(s.initial.s, range, q, reducer);
   full.initial.c = gather_rows(s.initial.c, range, q, reducer);
-  if (reducer.rank() == 0) save_checkpoint(c.checkpoint_path, c.run_key, all, full);
+  if (reducer.rank() != 0) return;
+  try {
+    save_checkpoint(c.checkpoint_path, c.run_key, all, full);
+  } catch (const std::exception& e) {
+    // A checkpoint is insurance, not the result: the run goes on without it. Say so once per
+    // run, with how often it happened.
+    if (c.failed_saves++ == 0) {
+      c.warnings.push_back(std::string(e.what()) + " (checkpoint not written; the run goes on)");
+    }
+  }
 }
 
 /// Collective: every rank reads the newest usable checkpoint; the team uses it only if every
@@ -96,6 +105,7 @@ void save_team_checkpoint(const RunControl& c, ShardRange range, const Particles
 template <typename T>
 std::optional<std::pair<Particles<T>, TrainState<T>>> load_team_checkpoint(
     RunControl& c, std::int64_t q, int n, ShardRange range, Reducer& reducer) {
+  const std::size_t warned_before = c.warnings.size();
   auto loaded = load_latest_checkpoint<T>(c.checkpoint_path, c.run_key, c.warnings);
   if (loaded && (loaded->first.width != q || loaded->first.n() != n)) {
     c.warnings.push_back("checkpoint \"" + c.checkpoint_path + "\": shape differs from the run");
@@ -104,7 +114,12 @@ std::optional<std::pair<Particles<T>, TrainState<T>>> load_team_checkpoint(
   double steps[2] = {loaded ? static_cast<double>(loaded->second.step) : -1.0,
                      loaded ? -static_cast<double>(loaded->second.step) : 1.0};
   reducer.max(steps, 2);  // {max step, -min step}
-  if (steps[0] < 0.0 || steps[0] != -steps[1]) return std::nullopt;
+  const bool usable = steps[0] >= 0.0 && steps[0] == -steps[1];
+  for (std::size_t i = warned_before; i < c.warnings.size(); ++i) {
+    c.warnings[i] += usable ? "; it continues from the older checkpoint"
+                            : "; it starts again from the beginning";
+  }
+  if (!usable) return std::nullopt;
   auto& [all, full] = *loaded;
   Particles<T> p;
   p.offset = range.offset;
@@ -180,6 +195,11 @@ RunOutcome execute_run(const RunConfig& cfg, Reducer& reducer, TaskCache& cache,
                    ? train_shard<float>(task, split, cfg.train, reducer, on_log, particles, control)
                    : train_shard<double>(task, split, cfg.train, reducer, on_log, particles,
                                          control);
+  if (control != nullptr && control->failed_saves > 1) {
+    control->warnings.push_back(std::to_string(control->failed_saves) +
+                                " checkpoints of this run could not be written");
+  }
+  if (out.result.diverged) out.error = out.result.diverged_reason;
   out.status = out.result.diverged      ? RunStatus::kDiverged
                : out.result.interrupted ? RunStatus::kInterrupted
                                         : RunStatus::kDone;

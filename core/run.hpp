@@ -63,6 +63,7 @@ struct RunControl {
   std::function<bool()> stop_requested;
   /// Problems met while resuming (a damaged checkpoint, then ignored), for the caller to show.
   std::vector<std::string> warnings;
+  int failed_saves = 0;           ///< checkpoints that could not be written (warned once)
   bool resumed = false;           ///< set when the run continued from a checkpoint
   std::int64_t resumed_step = 0;  ///< the step it continued from
 };

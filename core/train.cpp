@@ -24,8 +24,9 @@ const char* to_string(Precision p) { return p == Precision::kF32 ? "f32" : "f64"
 
 void TrainConfig::validate() const {
   auto fail = [](const std::string& what) { throw InputError(what); };
-  if (width < 1 || width > (std::int64_t{1} << 24)) {
-    fail("width " + std::to_string(width) + ": expected an integer in 1..16777216");
+  if (width < 1 || width > kMaxWidth) {
+    fail("width " + std::to_string(width) + ": expected an integer in 1.." +
+         std::to_string(kMaxWidth));
   }
   if (!(lr > 0.0) || !std::isfinite(lr)) fail("lr " + std::to_string(lr) + ": expected > 0");
   if (!(weight_decay >= 0.0) || !std::isfinite(weight_decay)) {
@@ -156,6 +157,8 @@ RunResult train(const Task& task, const Split& split, const TrainConfig& cfg, Pa
     const double loss = loss_and_gradient(p, split.train, reducer, ws, grad);
     if (!std::isfinite(loss)) {
       result.diverged = true;
+      result.diverged_reason = "diverged at step " + std::to_string(step) +
+                               ": train_loss became " + (std::isnan(loss) ? "nan" : "inf");
       break;
     }
     if (cfg.optimizer == Optimizer::kGd) {

@@ -30,6 +30,8 @@ const char* to_string(Precision p);
 /// The training settings of one run (SCIENCE §3). Data fraction and augmentation live in the
 /// Split the run trains on.
 struct TrainConfig {
+  static constexpr std::int64_t kMaxWidth = std::int64_t{1} << 24;  ///< the largest q accepted
+
   std::int64_t width = 512;    ///< q, the number of particles
   Optimizer optimizer = Optimizer::kAdamW;
   double lr = 3e-3;            ///< eta: the Euler step of the flow (gd) or AdamW's lr
@@ -144,6 +146,9 @@ struct TrainControl {
 struct RunResult {
   std::vector<StepMetrics> log;  ///< every logged step, the last one = the final state
   bool diverged = false;         ///< the training loss became non-finite
+  /// For a diverged run: what became non-finite and at which step ("diverged at step 12:
+  /// train_loss became inf").
+  std::string diverged_reason;
   bool interrupted = false;      ///< stopped early on request, after a checkpoint
   std::int64_t steps_done = 0;
   double wall_seconds = 0.0;

@@ -24,7 +24,7 @@ void serialize(Archive& ar, symsweep::distributed::Job& j, const unsigned int /*
 
 template <class Archive>
 void serialize(Archive& ar, symsweep::distributed::JobResult& r, const unsigned int /*version*/) {
-  ar & r.id & r.outcome & r.ranks & r.warnings & r.resumed_step;
+  ar & r.id & r.outcome & r.ranks & r.warnings & r.resumed_step & r.signal;
 }
 
 }  // namespace boost::serialization
@@ -33,8 +33,22 @@ namespace symsweep::distributed {
 
 namespace {
 
-// kTagStop: no more work, leave; kTagStopNow: stop the current run early (a signal).
-enum Tag : int { kTagReady = 11, kTagResult = 12, kTagJob = 13, kTagStop = 14, kTagStopNow = 15 };
+// kTagStop: no more work, leave; kTagStopNow: stop the current run early (a signal);
+// kTagSignal: an idle team's leader received a stop signal (its number).
+enum Tag : int {
+  kTagReady = 11,
+  kTagResult = 12,
+  kTagJob = 13,
+  kTagStop = 14,
+  kTagStopNow = 15,
+  kTagSignal = 16
+};
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 double cpu_seconds() {
   rusage u{};
@@ -125,23 +139,222 @@ JobResult execute_on_team(const boost::mpi::communicator& team, const Job& job,
   return r;
 }
 
+namespace {
+
+/// The master's side of the loop with W > 1: hands out jobs, collects results, and on a signal
+/// or an error stops every team before returning.
+void run_master(const boost::mpi::communicator& world, JobSource& source, ResultSink& sink,
+                const SchedulerOptions& options, SchedulerReport& report) {
+  const TeamLayout& layout = report.layout;
+  auto local_signal = [&] { return options.stop_signal ? options.stop_signal() : 0; };
+  std::map<int, Job> outstanding;  // team leader -> its job
+  std::vector<int> idle;           // leaders waiting for work that may come later
+  int active = static_cast<int>(layout.team_sizes.size());
+  auto nap = std::chrono::microseconds(50);
+  bool stopping = false;
+  Clock::time_point stop_time, next_ask = Clock::now();
+  auto begin_stop = [&] {
+    if (stopping) return;
+    // Busy teams stop their runs at the next step (they checkpoint and report back).
+    for (const auto& entry : outstanding) world.send(entry.first, kTagStopNow);
+    stopping = true;
+    stop_time = Clock::now();
+  };
+  auto fail = [&](const std::string& what) {
+    if (report.error.empty()) report.error = what;
+    begin_stop();
+  };
+  // Work for one team that asked for it; false when it stays idle.
+  auto dispatch = [&](int leader) {
+    if (stopping) {
+      world.send(leader, kTagStop);
+      --active;
+      return true;
+    }
+    std::optional<Job> job;
+    bool later = false;
+    try {
+      job = source.next();
+      later = !job && source.more_later();
+    } catch (const std::exception& e) {
+      fail(e.what());
+      world.send(leader, kTagStop);
+      --active;
+      return true;
+    }
+    if (job) {
+      world.send(leader, kTagJob, *job);
+      outstanding.emplace(leader, std::move(*job));
+    } else if (later) {
+      return false;
+    } else {
+      world.send(leader, kTagStop);
+      --active;
+    }
+    return true;
+  };
+
+  while (active > 0) {
+    if (!stopping) {
+      if (const int sig = local_signal()) {
+        report.signal = sig;
+        begin_stop();
+      } else if (options.check) {
+        const std::string problem = options.check();
+        if (!problem.empty()) fail(problem);
+      }
+    }
+    if (!idle.empty() && (stopping || Clock::now() >= next_ask)) {
+      std::vector<int> still;
+      for (int leader : idle) {
+        if (!dispatch(leader)) still.push_back(leader);
+      }
+      idle = std::move(still);
+      next_ask = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                    std::chrono::duration<double>(options.wait_seconds));
+    }
+    if (stopping && seconds_since(stop_time) > options.stop_grace_seconds) {
+      fmt::print(stderr,
+                 "symsweep: rank 0 (master): {} team(s) did not stop within {:g} s of the stop "
+                 "request; aborting the job\n",
+                 outstanding.size(), options.stop_grace_seconds);
+      std::fflush(stderr);
+      MPI_Abort(MPI_COMM_WORLD, report.error.empty() ? 75 : 1);
+    }
+    const auto st = world.iprobe(boost::mpi::any_source, boost::mpi::any_tag);
+    if (!st) {
+      std::this_thread::sleep_for(nap);
+      nap = std::min(nap * 2, std::chrono::microseconds(2000));
+      continue;
+    }
+    nap = std::chrono::microseconds(50);
+    const int src = st->source();
+    if (st->tag() == kTagSignal) {
+      int sig = 0;
+      world.recv(src, kTagSignal, sig);
+      if (report.signal == 0) report.signal = sig;
+      begin_stop();
+      continue;
+    }
+    if (st->tag() == kTagResult) {
+      JobResult r;
+      world.recv(src, kTagResult, r);
+      if (r.signal != 0 && report.signal == 0) {
+        report.signal = r.signal;
+        begin_stop();
+      }
+      // A team told to stop by the master reports the signal that stopped the job.
+      if (r.signal == 0 && r.outcome.status == core::RunStatus::kInterrupted) {
+        r.signal = report.signal;
+      }
+      if (report.error.empty()) {
+        try {
+          sink.accept(outstanding.at(src), r);  // committed before the team gets new work
+        } catch (const std::exception& e) {
+          fail(e.what());
+        }
+      }
+      outstanding.erase(src);
+      ++report.jobs_done;
+    } else {
+      world.recv(src, kTagReady);
+    }
+    if (!dispatch(src)) idle.push_back(src);
+  }
+  report.stopped = stopping;
+}
+
+/// A team's side with W > 1: its leader asks the master for jobs, the team trains them.
+void run_team(const boost::mpi::communicator& world, const boost::mpi::communicator& team,
+              core::TaskCache& cache, const SchedulerOptions& options, SchedulerReport& report) {
+  auto local_signal = [&] { return options.stop_signal ? options.stop_signal() : 0; };
+  const bool leader = team.rank() == 0;
+  // The team's leader also listens for the master's "stop now" while its team trains.
+  auto team_stop = [&] {
+    if (local_signal() != 0) return true;
+    if (leader && world.iprobe(0, kTagStopNow)) {
+      world.recv(0, kTagStopNow);
+      return true;
+    }
+    return false;
+  };
+  if (leader) world.send(0, kTagReady);
+  bool told_master = false;
+  while (true) {
+    int have_job = 0;
+    Job job;
+    if (leader) {
+      // Wait for the master's answer, telling it about a signal that arrives meanwhile.
+      auto nap = std::chrono::microseconds(50);
+      while (true) {
+        const auto st = world.iprobe(0, boost::mpi::any_tag);
+        if (!st) {
+          if (const int sig = local_signal(); sig != 0 && !told_master) {
+            world.send(0, kTagSignal, sig);
+            told_master = true;
+          }
+          std::this_thread::sleep_for(nap);
+          nap = std::min(nap * 2, std::chrono::microseconds(2000));
+          continue;
+        }
+        if (st->tag() == kTagStopNow) {  // arrived after the run had already finished
+          world.recv(0, kTagStopNow);
+          continue;
+        }
+        if (st->tag() == kTagJob) {
+          world.recv(0, kTagJob, job);
+          have_job = 1;
+        } else {
+          world.recv(0, kTagStop);
+        }
+        break;
+      }
+    }
+    boost::mpi::broadcast(team, have_job, 0);
+    if (!have_job) break;
+    boost::mpi::broadcast(team, job, 0);
+    JobResult r = execute_on_team(team, job, cache, team_stop);
+    r.signal = boost::mpi::all_reduce(team, local_signal(), boost::mpi::maximum<int>());
+    if (r.signal != 0) told_master = true;  // the result says so
+    if (leader) world.send(0, kTagResult, r);
+    ++report.jobs_done;
+  }
+}
+
+}  // namespace
+
 SchedulerReport run_scheduler(const boost::mpi::communicator& world, JobSource* source,
                               ResultSink* sink, const SchedulerOptions& options) {
   SchedulerReport report;
   report.layout = make_layout(world.size(), options.ranks_per_run);
   const TeamLayout& layout = report.layout;
   core::TaskCache cache;
-  auto stop = [&] { return options.stop_requested && options.stop_requested(); };
+  auto local_signal = [&] { return options.stop_signal ? options.stop_signal() : 0; };
 
   if (world.size() == 1) {
     const double cpu0 = cpu_seconds();
-    while (!stop()) {
-      std::optional<Job> job = source->next();
-      if (!job) break;
-      sink->accept(*job, execute_on_team(world, *job, cache, stop));
-      ++report.jobs_done;
+    auto stop = [&] { return local_signal() != 0; };
+    try {
+      while (!stop()) {
+        if (options.check) {
+          report.error = options.check();
+          if (!report.error.empty()) break;
+        }
+        std::optional<Job> job = source->next();
+        if (!job) {
+          if (!source->more_later()) break;
+          std::this_thread::sleep_for(std::chrono::duration<double>(options.wait_seconds));
+          continue;
+        }
+        sink->accept(*job, execute_on_team(world, *job, cache, stop));
+        ++report.jobs_done;
+      }
+    } catch (const std::exception& e) {
+      report.error = e.what();
     }
-    report.stopped = stop();
+    report.signal = local_signal();
+    report.failed = !report.error.empty();
+    report.stopped = report.signal != 0 || report.failed;
     report.master_busy_seconds = cpu_seconds() - cpu0;
     return report;
   }
@@ -163,84 +376,18 @@ SchedulerReport run_scheduler(const boost::mpi::communicator& world, JobSource* 
       }
     }
     const double cpu0 = cpu_seconds();
-    std::map<int, Job> outstanding;
-    int active = static_cast<int>(layout.team_sizes.size());
-    auto nap = std::chrono::microseconds(50);
-    bool told_to_stop = false;
-    while (active > 0) {
-      if (!told_to_stop && stop()) {
-        // Busy teams stop their runs at the next step (they checkpoint and report back).
-        for (const auto& entry : outstanding) world.send(entry.first, kTagStopNow);
-        told_to_stop = true;
-      }
-      const auto st = world.iprobe(boost::mpi::any_source, boost::mpi::any_tag);
-      if (!st) {
-        std::this_thread::sleep_for(nap);
-        nap = std::min(nap * 2, std::chrono::microseconds(2000));
-        continue;
-      }
-      nap = std::chrono::microseconds(50);
-      const int src = st->source();
-      if (st->tag() == kTagResult) {
-        JobResult r;
-        world.recv(src, kTagResult, r);
-        sink->accept(outstanding.at(src), r);  // committed before the team gets new work
-        outstanding.erase(src);
-        ++report.jobs_done;
-      } else {
-        world.recv(src, kTagReady);
-      }
-      std::optional<Job> job = stop() ? std::nullopt : source->next();
-      if (job) {
-        world.send(src, kTagJob, *job);
-        outstanding.emplace(src, std::move(*job));
-      } else {
-        world.send(src, kTagStop);
-        --active;
-      }
-    }
-    report.stopped = told_to_stop;
+    run_master(world, *source, *sink, options, report);
     report.master_busy_seconds = cpu_seconds() - cpu0;
   } else {
-    const bool leader = team.rank() == 0;
-    // The team's leader also listens for the master's "stop now" while its team trains.
-    auto team_stop = [&] {
-      if (stop()) return true;
-      if (leader && world.iprobe(0, kTagStopNow)) {
-        world.recv(0, kTagStopNow);
-        return true;
-      }
-      return false;
-    };
-    if (leader) world.send(0, kTagReady);
-    while (true) {
-      int have_job = 0;
-      Job job;
-      if (leader) {
-        while (true) {
-          const boost::mpi::status st = world.probe(0, boost::mpi::any_tag);
-          if (st.tag() == kTagStopNow) {  // arrived after the run had already finished
-            world.recv(0, kTagStopNow);
-            continue;
-          }
-          if (st.tag() == kTagJob) {
-            world.recv(0, kTagJob, job);
-            have_job = 1;
-          } else {
-            world.recv(0, kTagStop);
-          }
-          break;
-        }
-      }
-      boost::mpi::broadcast(team, have_job, 0);
-      if (!have_job) break;
-      boost::mpi::broadcast(team, job, 0);
-      const JobResult r = execute_on_team(team, job, cache, team_stop);
-      if (leader) world.send(0, kTagResult, r);
-      ++report.jobs_done;
-    }
+    run_team(world, team, cache, options, report);
   }
-  boost::mpi::broadcast(world, report.stopped, 0);
+  // Every rank learns how the job ended: stopped, failed, and the signal any rank received.
+  int flags[2] = {report.stopped ? 1 : 0, report.error.empty() ? 0 : 1};
+  boost::mpi::broadcast(world, flags, 2, 0);
+  report.stopped = flags[0] != 0;
+  report.failed = flags[1] != 0;
+  const int mine = world.rank() == 0 ? report.signal : local_signal();
+  report.signal = boost::mpi::all_reduce(world, mine, boost::mpi::maximum<int>());
   return report;
 }
 

@@ -29,6 +29,7 @@ struct JobResult {
   int ranks = 1;  ///< size of the team that ran it
   std::vector<std::string> warnings;  ///< e.g. a damaged checkpoint that was ignored
   std::int64_t resumed_step = 0;      ///< > 0 when the run continued from a checkpoint
+  int signal = 0;  ///< the stop signal a rank of the team received (0: none), agreed by the team
 };
 
 /// Where the master takes work from (used on the master only). Implementations hand out the
@@ -36,8 +37,11 @@ struct JobResult {
 class JobSource {
  public:
   virtual ~JobSource() = default;
-  /// The next job, or nullopt when there is none left.
+  /// The next job, or nullopt when there is none now.
   virtual std::optional<Job> next() = 0;
+  /// After next() gave nothing: true when more may come later (work held elsewhere that may
+  /// come back), so the idle team should wait and the master ask again; false when done.
+  virtual bool more_later() { return false; }
 };
 
 /// Where the master puts results (used on the master only). `accept` returns only once the
@@ -74,17 +78,27 @@ TeamLayout make_layout(int world_size, int ranks_per_run);
 
 struct SchedulerOptions {
   int ranks_per_run = 1;
-  /// Polled on every rank (signals). When it turns true on the master, the master hands out no
-  /// more work and tells every busy team to stop; when it turns true on any rank of a team, its
-  /// team stops. A stopped run checkpoints and comes back as kInterrupted.
-  std::function<bool()> stop_requested;
+  /// Polled on every rank: the stop signal this rank received, 0 while none. When the master
+  /// or any rank of a team receives one, the master hands out no more work and tells every busy
+  /// team to stop; a stopped run checkpoints and comes back as kInterrupted.
+  std::function<int()> stop_signal;
+  /// Polled on the master: a non-empty text is an error that ends the job (e.g. its heartbeat
+  /// failed). The master stops the teams as for a signal and the job fails.
+  std::function<std::string()> check;
   /// Called on the master for start-up notes (team layout, idle ranks), one line each.
   std::function<void(const std::string&)> note;
+  /// How long idle teams wait before the master asks a JobSource with more_later() again.
+  double wait_seconds = 1.0;
+  /// How long busy teams may take to stop after a signal or an error; then the job is aborted.
+  double stop_grace_seconds = 30.0;
 };
 
 struct SchedulerReport {
   TeamLayout layout;
-  bool stopped = false;  ///< stopped early on request (the same on every rank)
+  bool stopped = false;  ///< stopped early by a signal or an error (the same on every rank)
+  int signal = 0;        ///< the stop signal some rank received, 0: none (the same on every rank)
+  bool failed = false;   ///< an error on the master ended the job (the same on every rank)
+  std::string error;     ///< that error (on the master)
   std::int64_t jobs_done = 0;
   double master_busy_seconds = 0.0;  ///< master CPU time (getrusage) during the loop
 };
@@ -94,8 +108,10 @@ struct SchedulerReport {
 /// non-null, on rank 0. A run that throws an InputError on every rank of its team, or
 /// diverges, comes back as failed / diverged and the sweep goes on; any other exception on a
 /// rank of a team larger than one aborts the job with a message naming the rank (its peers
-/// would otherwise wait forever in a collective). The master waits for messages by polling with
-/// sleeps, not by spinning a core.
+/// would otherwise wait forever in a collective). An exception from `source` or `sink` on the
+/// master (a database error) ends the job cleanly: the teams are told to stop, and every rank
+/// returns with `failed` set; teams that do not stop within the grace time abort the job. The
+/// master waits for messages by polling with sleeps, not by spinning a core.
 SchedulerReport run_scheduler(const boost::mpi::communicator& world, JobSource* source,
                               ResultSink* sink, const SchedulerOptions& options);
 

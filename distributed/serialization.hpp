@@ -71,7 +71,8 @@ void serialize(Archive& ar, symsweep::core::StepMetrics& m, const unsigned int /
 
 template <class Archive>
 void serialize(Archive& ar, symsweep::core::RunResult& r, const unsigned int /*version*/) {
-  ar & r.log & r.diverged & r.steps_done & r.wall_seconds & r.kappa;
+  ar & r.log & r.diverged & r.diverged_reason & r.interrupted & r.steps_done & r.wall_seconds &
+      r.kappa;
 }
 
 template <class Archive>

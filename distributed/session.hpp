@@ -10,6 +10,11 @@ namespace symsweep::distributed {
 class MpiSession {
  public:
   MpiSession();
+  /// Finalises MPI; but while an exception unwinds through it with more than one rank, aborts
+  /// the job instead (the other ranks would wait in MPI_Finalize or a collective forever).
+  ~MpiSession();
+  MpiSession(const MpiSession&) = delete;
+  MpiSession& operator=(const MpiSession&) = delete;
   const boost::mpi::communicator& world() const { return world_; }
 
  private:

@@ -23,6 +23,26 @@ namespace {
 const char* const kCommands[] = {"train", "run", "groups", "status", "runs", "show",
                                  "export", "sql", "merge", "fit", "irreps", "report"};
 
+/// Runs `command` with MPI started, so that no exception leaves while MPI runs: input errors
+/// (raised alike on every rank before any collective call) end the command with exit 2 on
+/// every rank; anything else is printed with the rank and, with more than one rank, aborts the
+/// job (its peers would otherwise wait in a collective or in MPI_Finalize forever).
+template <typename Command>
+int with_mpi(bool root, Command&& command) {
+  const distributed::MpiSession mpi;
+  try {
+    return command(mpi.world());
+  } catch (const InputError& e) {
+    if (root) fmt::print(stderr, "symsweep: {}\n", e.what());
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "symsweep: rank {}: error: {}\n", mpi.world().rank(), e.what());
+    std::fflush(stderr);
+    distributed::abort_job_if_parallel(kExitFailure);
+    return dynamic_cast<const DatabaseError*>(&e) != nullptr ? kExitDatabase : kExitFailure;
+  }
+}
+
 }  // namespace
 
 int run_cli(const std::vector<std::string>& args) {
@@ -55,6 +75,32 @@ int run_cli(const std::vector<std::string>& args) {
                   "I/N: only grid points I, I+N, I+2N, ... (one job of an array)");
   run->add_flag("--check", run_opts.check,
                 "validate the spec, print the number of runs and how many are done, and stop");
+  run->add_flag("--extend", run_opts.extend,
+                "the spec differs from the stored one of this sweep: add its new grid points");
+  run->add_option("--retry", run_opts.retry,
+                  "failed,diverged: put those runs back to pending and run them again")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"failed", "diverged"}));
+  run->add_option("--lease", run_opts.lease_seconds,
+                  "seconds without a heartbeat after which other jobs take this job's runs "
+                  "(overrides [sweep] lease_seconds)")
+      ->check(CLI::Range(1.0, 86400.0));
+  run->add_option("--checkpoint-dir", run_opts.checkpoint_dir,
+                  "where runs checkpoint (default: DB.checkpoints beside the database)");
+  run->add_flag("--allow-network-fs", run_opts.allow_network_fs,
+                "use a database on NFS/Lustre/GPFS/CIFS (SQLite's locking is unsafe there)");
+  run->add_option("--max-runs", run_opts.max_runs,
+                  "refuse a grid of more runs than this (before expanding it)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{1} << 40));
+  run->add_option("--max-memory", run_opts.max_memory,
+                  "per-rank memory limit, e.g. 4G (default: the memory available)");
+  run->add_option("--np", run_opts.np,
+                  "start MPI yourself with N ranks (mpirun), passing signals to the ranks")
+      ->check(CLI::Range(1, 100000));
+  run->add_option("--mpiexec", run_opts.mpiexec,
+                  "the launcher of --np with its flags (default: mpirun)")
+      ->capture_default_str();
 
   if (!args.empty() && !args[0].empty() && args[0][0] != '-' &&
       std::find(std::begin(kCommands), std::end(kCommands), args[0]) == std::end(kCommands)) {
@@ -117,20 +163,26 @@ int run_cli(const std::vector<std::string>& args) {
       if (run_opts.db.empty() && !run_opts.check) {
         throw InputError("run: --db FILE is required (the results database)");
       }
-      const distributed::MpiSession mpi;
-      return run_sweep(run_opts, mpi.world());
+      if (run_opts.np > 0) return launch_sweep(run_opts, args);
+      return with_mpi(root, [&](const boost::mpi::communicator& world) {
+        return run_sweep(run_opts, world);
+      });
     }
     if (*train) {
       validate_train(train_opts);
       // Every rank of the world is in the one team that trains this network.
-      const distributed::MpiSession mpi;
-      distributed::MpiReducer reducer(mpi.world());
-      return run_train(train_opts, reducer);
+      return with_mpi(root, [&](const boost::mpi::communicator& world) {
+        distributed::MpiReducer reducer(world);
+        return run_train(train_opts, reducer);
+      });
     }
   } catch (const InputError& e) {
     // Input is validated identically on every rank before any collective call.
     if (root) fmt::print(stderr, "symsweep: {}\n", e.what());
     return kExitUsage;
+  } catch (const DatabaseError& e) {
+    if (root) fmt::print(stderr, "symsweep: {}\n", e.what());
+    return kExitDatabase;
   }
   return kExitUsage;
 }

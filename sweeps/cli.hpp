@@ -9,6 +9,11 @@ namespace symsweep::sweeps {
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  ///< a failure while running
 inline constexpr int kExitUsage = 2;    ///< a usage or input error
+/// The results database cannot be used: missing (query commands), unreadable, not SQLite, not
+/// a symsweep database, or newer than this binary. The same code from every command.
+inline constexpr int kExitDatabase = 3;
+/// `run`: the sweep ended with every run finished, but some failed or diverged.
+inline constexpr int kExitRunsFailed = 4;
 /// Stopped by SIGTERM / SIGUSR1 / SIGINT: running runs were checkpointed and put back to pending;
 /// run the same command again to continue (EX_TEMPFAIL of sysexits.h).
 inline constexpr int kExitStopped = 75;

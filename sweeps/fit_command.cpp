@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/scaling.hpp"
+#include "sweeps/open_database.hpp"
 #include "sweeps/query_commands.hpp"
 #include "sweeps/store.hpp"
 
@@ -96,6 +97,8 @@ int run_fit(const FitOptions& o) {
   if (o.bootstrap < 0) throw InputError("--bootstrap: expected >= 0");
   const OutputFormat format = parse_output_format(
       "fit", "--format", o.format, {OutputFormat::kTable, OutputFormat::kCsv, OutputFormat::kJson});
+  // An existing results database only (never a new empty one), then read-write: migrated.
+  require_existing_results(o.db, "fit", "--db");
   ResultsStore store(o.db, Database::Mode::kReadWrite);
   const std::string now = utc_now();
   auto cells_out = make_row_writer(format, stdout);

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "core/blas.hpp"
+#include "core/error.hpp"
 #include "distributed/session.hpp"
 #include "sweeps/cli.hpp"
 
@@ -11,6 +12,13 @@ int main(int argc, char** argv) {
   if (std::getenv("OPENBLAS_NUM_THREADS") == nullptr) symsweep::core::set_blas_threads(1);
   try {
     return symsweep::sweeps::run_cli(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const symsweep::DatabaseError& e) {
+    // An unusable results database: the same exit code from every command.
+    fmt::print(stderr, "symsweep: rank {}: error: {}\n", symsweep::distributed::launcher_rank(),
+               e.what());
+    std::fflush(stderr);
+    symsweep::distributed::abort_job_if_parallel(symsweep::sweeps::kExitDatabase);
+    return symsweep::sweeps::kExitDatabase;
   } catch (const std::exception& e) {
     // A failure on one rank would leave the others waiting in a collective: end the job.
     fmt::print(stderr, "symsweep: rank {}: error: {}\n", symsweep::distributed::launcher_rank(),

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 #include <fmt/format.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -17,7 +18,9 @@
 
 #include "core/error.hpp"
 #include "sweeps/cli.hpp"
+#include "sweeps/open_database.hpp"
 #include "sweeps/sqlite.hpp"
+#include "sweeps/jobs.hpp"
 #include "sweeps/store.hpp"
 
 namespace symsweep::sweeps {
@@ -348,50 +351,11 @@ class UserStatement {
   std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt_{nullptr, &sqlite3_finalize};
 };
 
-/// Throws InputError unless `path` (given to `flag` of `command`) is an existing file.
-void require_file(std::string_view command, std::string_view flag, const std::string& path) {
-  if (path.empty()) throw InputError(fmt::format("{}: {} FILE is required", command, flag));
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    throw InputError(fmt::format("{}: {} \"{}\": no such file", command, flag, path));
-  }
-}
-
-/// Throws unless `db` is a symsweep results database this version can read.
-void require_results_schema(Database& db, std::string_view command, std::string_view flag) {
-  sqlite3_stmt* stmt = nullptr;
-  const int rc = sqlite3_prepare_v2(db.handle(), "SELECT max(version) FROM schema_version", -1,
-                                    &stmt, nullptr);
-  if (rc != SQLITE_OK) {
-    sqlite3_finalize(stmt);
-    if ((rc & 0xff) == SQLITE_NOTADB) {
-      throw InputError(
-          fmt::format("{}: {} \"{}\": not an SQLite database", command, flag, db.path()));
-    }
-    if ((rc & 0xff) == SQLITE_ERROR) {
-      throw InputError(
-          fmt::format("{}: {} \"{}\": not a symsweep results database (no schema_version table)",
-                      command, flag, db.path()));
-    }
-    throw Error(fmt::format("database \"{}\": {}", db.path(), sqlite3_errmsg(db.handle())));
-  }
-  const int step = sqlite3_step(stmt);
-  const std::int64_t version = step == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
-  sqlite3_finalize(stmt);
-  if (version > kSchemaVersion) {
-    throw Error(
-        fmt::format("{}: database \"{}\": schema version {} is newer than this symsweep ({})",
-                    command, db.path(), version, kSchemaVersion));
-  }
-}
-
-/// A read-only connection to an existing results database.
-std::unique_ptr<Database> open_results(std::string_view command, std::string_view flag,
-                                       const std::string& path) {
-  require_file(command, flag, path);
-  auto db = std::make_unique<Database>(path, Database::Mode::kReadOnly);
-  require_results_schema(*db, command, flag);
-  return db;
+/// DatabaseError unless `path` (given to `flag` of `command`) is an existing results database
+/// (see open_database.hpp; kept under this name for show_status).
+[[maybe_unused]] void require_file(std::string_view command, std::string_view flag,
+                                   const std::string& path) {
+  require_existing_results(path, command, flag);
 }
 
 std::string quote_identifier(const std::string& name) {
@@ -579,11 +543,11 @@ void copy_run_rows(Database& in, Database& out, const std::string& table,
   }
 }
 
+/// Merges IN into OUT inside the caller's transaction on `out`.
 MergeCounts merge_one(Database& out, const std::string& in_path) {
-  const auto in_db = open_results("merge", "IN", in_path);
+  const auto in_db = open_existing_results(in_path, "merge", "IN");
   Database& in = *in_db;
   MergeCounts counts;
-  Transaction tx(out);
 
   // Sweeps, unioned by name (OUT's spec is kept when both have the sweep).
   std::unordered_map<std::int64_t, std::int64_t> sweep_ids;
@@ -725,7 +689,6 @@ MergeCounts merge_one(Database& out, const std::string& in_path) {
     }
   }
 
-  tx.commit();
   return counts;
 }
 
@@ -792,6 +755,58 @@ int show_status(const StatusOptions& opts) {
       "WHERE sweep_runs.sweep_id = ?1 AND status = 'failed' "
       "ORDER BY coalesce(finished_at, (SELECT max(stopped_at) FROM attempts "
       "WHERE attempts.run_id = runs.id), started_at, '') DESC, runs.id DESC LIMIT ?2");
+  // Jobs: alive, dead (heartbeat older than the lease, or process gone) or ended.
+  Statement jobs_table =
+      db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'jobs'");
+  jobs_table.step();
+  const bool has_jobs = jobs_table.integer(0) > 0;
+  std::set<std::int64_t> live_jobs;
+  ojson jobs = ojson::array();
+  if (has_jobs) {
+    const double now = unix_now();
+    for (const JobRow& j : list_jobs(db)) {
+      const auto dead = why_dead(j, now);
+      const std::string state = j.state == "alive" && dead ? "dead" : j.state;
+      if (state == "alive") live_jobs.insert(j.id);
+      ojson o = {{"id", j.id},
+                 {"host", j.host},
+                 {"pid", j.pid},
+                 {"ranks", j.ranks},
+                 {"launcher", j.launcher},
+                 {"state", state},
+                 {"started_at", j.started_at},
+                 {"heartbeat_at", j.heartbeat_at},
+                 {"heartbeat_age_seconds", now - j.heartbeat},
+                 {"lease_seconds", j.lease_seconds},
+                 {"exit_code", j.exit_code ? ojson(*j.exit_code) : ojson()},
+                 {"reason", dead && j.state == "alive" ? *dead : j.reason}};
+      jobs.push_back(std::move(o));
+    }
+  }
+  Statement held = db.prepare(
+      has_jobs ? "SELECT runs.job_id, count(*) FROM runs JOIN sweep_runs ON sweep_runs.run_id = "
+                 "runs.id WHERE sweep_runs.sweep_id = ?1 AND status = 'running' GROUP BY 1"
+               : "SELECT NULL, 0 WHERE ?1 IS NULL");
+  if (!opts.json && !jobs.empty()) {
+    fmt::print("jobs:\n");
+    for (const auto& j : jobs) {
+      const std::string state = j["state"].get<std::string>();
+      std::string tail;
+      if (state == "alive") {
+        tail = fmt::format("heartbeat {:.1f} s ago", j["heartbeat_age_seconds"].get<double>());
+      } else if (state == "dead") {
+        tail = j["reason"].get<std::string>();
+      } else {
+        tail = fmt::format("exit {}, {}", j["exit_code"].is_null() ? std::string("?") :
+                           std::to_string(j["exit_code"].get<int>()),
+                           j["reason"].get<std::string>());
+      }
+      fmt::print("  job {} {} pid {} ({} ranks, {}): {}, {}\n", j["id"].get<std::int64_t>(),
+                 j["host"].get<std::string>(), j["pid"].get<std::int64_t>(),
+                 j["ranks"].get<int>(), j["launcher"].get<std::string>(), state,
+                 one_line(tail));
+    }
+  }
   bool any = false;
   while (sel.step()) {
     any = true;
@@ -812,13 +827,23 @@ int show_status(const StatusOptions& opts) {
     wall.bind(1, sweep_id);
     if (wall.step() && wall.integer(1) > 0) mean_wall = wall.real(0);
     wall.reset();
-    if (c.running > 0) {
-      if (mean_wall) {
-        eta = *mean_wall * static_cast<double>(c.pending + c.running) /
-              static_cast<double>(c.running);
+    // Only runs that a live job trains make progress: no ETA for runs nobody trains.
+    std::int64_t trained = 0;
+    if (has_jobs) {
+      held.bind(1, sweep_id);
+      while (held.step()) {
+        if (!held.is_null(0) && live_jobs.count(held.integer(0))) trained += held.integer(1);
       }
-      s["eta_seconds"] = eta ? ojson(*eta) : ojson();
+      held.reset();
+    } else {
+      trained = c.running;  // a database from before jobs were recorded
     }
+    s["running_in_live_jobs"] = trained;
+    if (trained > 0 && mean_wall) {
+      eta = *mean_wall * static_cast<double>(c.pending + c.running) /
+            static_cast<double>(trained);
+    }
+    s["eta_seconds"] = eta ? ojson(*eta) : ojson();
 
     ojson failed = ojson::array();
     errors.bind(1, sweep_id).bind(2, kMaxErrors);
@@ -832,12 +857,16 @@ int show_status(const StatusOptions& opts) {
       fmt::print("sweep {}: {} runs\n", name, c.total());
       fmt::print("  pending {}  running {}  done {}  failed {}  diverged {}\n", c.pending,
                  c.running, c.done, c.failed, c.diverged);
-      if (c.running > 0) {
+      if (c.running > trained) {
+        fmt::print("  {} running run(s) held by no live job: relaunch to continue them\n",
+                   c.running - trained);
+      }
+      if (trained > 0) {
         if (eta) {
           fmt::print("  ETA {} ({} running, {:.6g} s per done run)\n", format_duration(*eta),
-                     c.running, *mean_wall);
+                     trained, *mean_wall);
         } else {
-          fmt::print("  ETA unknown ({} running, no run done yet)\n", c.running);
+          fmt::print("  ETA unknown ({} running, no run done yet)\n", trained);
         }
       }
       if (!failed.empty()) {
@@ -852,7 +881,7 @@ int show_status(const StatusOptions& opts) {
     sweeps.push_back(std::move(s));
   }
   if (opts.json) {
-    fmt::print("{}\n", dump(ojson{{"db", opts.db}, {"sweeps", sweeps}}, 2));
+    fmt::print("{}\n", dump(ojson{{"db", opts.db}, {"jobs", jobs}, {"sweeps", sweeps}}, 2));
   } else if (!any) {
     fmt::print("no sweeps in {}\n", opts.db);
   }
@@ -864,7 +893,7 @@ int list_runs(const RunsOptions& opts) {
   const OutputFormat format =
       parse_output_format("runs", "--format", opts.format,
                           {OutputFormat::kTable, OutputFormat::kCsv, OutputFormat::kJson});
-  const auto db = open_results("runs", "--db", opts.db);
+  const auto db = open_existing_results(opts.db, "runs", "--db");
   const std::vector<std::string> available = table_columns(*db, "runs");
   std::vector<std::string> cols;
   if (opts.columns.empty()) {
@@ -892,7 +921,7 @@ int list_runs(const RunsOptions& opts) {
 int show_run(const ShowOptions& opts) {
   const OutputFormat format = parse_output_format("show", "--format", opts.format,
                                                   {OutputFormat::kTable, OutputFormat::kJson});
-  const auto db = open_results("show", "--db", opts.db);
+  const auto db = open_existing_results(opts.db, "show", "--db");
   db->restrict_to_reading();
   const std::int64_t id = resolve_run(*db, opts.run);
 
@@ -1006,7 +1035,7 @@ int export_table(const ExportOptions& opts) {
   }
   const OutputFormat format = parse_output_format("export", "--format", opts.format,
                                                   {OutputFormat::kCsv, OutputFormat::kJson});
-  const auto db = open_results("export", "--db", opts.db);
+  const auto db = open_existing_results(opts.db, "export", "--db");
   db->restrict_to_reading();
 
   std::string where;
@@ -1045,11 +1074,11 @@ int run_sql(const SqlOptions& opts) {
   const OutputFormat format =
       parse_output_format("sql", "--format", opts.format,
                           {OutputFormat::kTable, OutputFormat::kCsv, OutputFormat::kJson});
-  require_file("sql", "--db", opts.db);
+  const auto db_ptr = open_existing_results(opts.db, "sql", "--db");
   if (opts.query.find_first_not_of(" \t\r\n") == std::string::npos) {
     throw InputError("sql: QUERY is empty (expected one SELECT statement)");
   }
-  Database db(opts.db, Database::Mode::kReadOnly);
+  Database& db = *db_ptr;
   db.restrict_to_reading();
   UserStatement query(db, opts.query, fmt::format("sql: \"{}\"", excerpt(opts.query)));
   write_rows(query, *make_row_writer(format, stdout));
@@ -1057,29 +1086,69 @@ int run_sql(const SqlOptions& opts) {
 }
 
 int merge_databases(const MergeOptions& opts) {
+  namespace fs = std::filesystem;
   if (opts.out.empty()) throw InputError("merge: OUT is required (the merged database)");
   if (opts.inputs.empty()) throw InputError("merge: at least one IN database is required");
+  // Every input is checked before OUT is touched.
   for (const auto& in : opts.inputs) {
-    require_file("merge", "IN", in);
     if (same_file(opts.out, in)) {
       throw InputError(fmt::format(
           "merge: OUT \"{}\" is also an input (\"{}\"); merge into a new or another file", opts.out,
           in));
     }
+    require_existing_results(in, "merge", "IN");
   }
+  const bool out_exists = check_results_to_write(opts.out, "merge", "OUT");
   if (on_network_filesystem(opts.out)) {
     fmt::print(stderr,
                "symsweep merge: warning: \"{}\" is on a network file system; SQLite's locking "
                "and WAL are not safe there\n",
                opts.out);
   }
-  ResultsStore out(opts.out, Database::Mode::kReadWrite);
-  for (const auto& in : opts.inputs) {
-    const MergeCounts c = merge_one(out.db(), in);
-    fmt::print("{}: {} runs added, {} replaced, {} skipped; {} sweeps added\n", in, c.added,
-               c.replaced, c.skipped, c.sweeps_added);
-    std::fflush(stdout);
+  // All inputs in one transaction: a failure leaves OUT as it was.
+  std::vector<std::string> lines;
+  auto merge_all = [&](Database& out) {
+    Transaction tx(out);
+    for (const auto& in : opts.inputs) {
+      const MergeCounts c = merge_one(out, in);
+      lines.push_back(fmt::format("{}: {} runs added, {} replaced, {} skipped; {} sweeps added\n",
+                                  in, c.added, c.replaced, c.skipped, c.sweeps_added));
+    }
+    tx.commit();
+  };
+  if (out_exists) {
+    ResultsStore out(opts.out, Database::Mode::kReadWrite);
+    merge_all(out.db());
+  } else {
+    // A new OUT is built beside it under a temporary name and renamed into place once every
+    // input is in: a failure leaves no OUT behind.
+    const fs::path out_path = fs::absolute(opts.out);
+    const std::string tmp =
+        (out_path.parent_path() /
+         fmt::format(".{}.merging-{}", out_path.filename().string(), ::getpid()))
+            .string();
+    auto remove_files = [](const std::string& base) {
+      std::error_code ec;
+      for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(base + suffix, ec);
+    };
+    remove_files(tmp);
+    try {
+      {
+        ResultsStore out(tmp, Database::Mode::kReadWrite);
+        merge_all(out.db());
+        out.db().exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      }  // closed: its WAL is folded into the file and removed
+      // An empty OUT (or a WAL left without its database) must not be applied to the new file.
+      remove_files(out_path.string());
+      fs::rename(tmp, out_path);
+      remove_files(tmp);
+    } catch (...) {
+      remove_files(tmp);
+      throw;
+    }
   }
+  for (const std::string& line : lines) fmt::print("{}", line);
+  std::fflush(stdout);
   return kExitOk;
 }
 

@@ -25,6 +25,7 @@
 
 #include "core/error.hpp"
 #include "core/theorem2.hpp"
+#include "sweeps/open_database.hpp"
 #include "sweeps/query_commands.hpp"
 #include "sweeps/sqlite.hpp"
 #include "sweeps/store.hpp"
@@ -1557,13 +1558,8 @@ int run_report(const ReportOptions& o) {
   if (o.eps != 0.0 && !(o.eps > 0.0 && o.eps < 1.0)) {
     throw InputError(fmt::format("report: --eps {}: expected a value in (0, 1)", o.eps));
   }
-  if (!fs::is_regular_file(o.db)) {
-    throw InputError(fmt::format("report: --db {}: no such file", o.db));
-  }
-  Database db(o.db, Database::Mode::kReadOnly);
-  if (!has_table(db, "runs") || !has_table(db, "sweeps") || !has_table(db, "sweep_runs")) {
-    throw InputError(fmt::format("report: --db {}: not a symsweep results database", o.db));
-  }
+  const auto db_ptr = open_existing_results(o.db, "report", "--db");
+  Database& db = *db_ptr;
   db.restrict_to_reading();
   {
     Statement c = db.prepare("SELECT count(*) FROM runs");

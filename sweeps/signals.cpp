@@ -21,7 +21,7 @@ void install_stop_signals() {
   sa.sa_handler = record_signal;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = SA_RESTART;
-  for (int sig : {SIGTERM, SIGUSR1, SIGINT}) sigaction(sig, &sa, nullptr);
+  for (int sig : {SIGTERM, SIGUSR1, SIGINT, SIGHUP}) sigaction(sig, &sa, nullptr);
 }
 
 int stop_signal() { return g_signal.load(std::memory_order_relaxed); }
@@ -34,6 +34,8 @@ const char* signal_name(int sig) {
       return "SIGUSR1";
     case SIGINT:
       return "SIGINT";
+    case SIGHUP:
+      return "SIGHUP";
     default:
       return "a signal";
   }

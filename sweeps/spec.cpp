@@ -1,14 +1,18 @@
 #include "sweeps/spec.hpp"
 
 #include <fmt/core.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <string_view>
 #include <toml++/toml.h>
 
 #include "core/error.hpp"
@@ -58,10 +62,46 @@ struct Value {
   std::string s;
   std::int64_t i = 0;
   double d = 0.0;
+  const toml::node* node = nullptr;  ///< where it was written (a range's [a, b, k] for ranges)
 };
+
+/// The message for a grid or axis larger than the limit on the number of runs.
+std::string over_limit(std::int64_t max_runs) {
+  return fmt::format("the limit is {} (--max-runs to change)", max_runs);
+}
+
+/// The integer toml++ could not store, from its message ("Error while parsing decimal integer:
+/// '18446744073709551616' is not representable in 64 bits", without the sign, which is looked
+/// up on line `line` of `text`), else nullopt.
+std::optional<std::string> unrepresentable_integer(std::string_view what, std::string_view text,
+                                                   std::size_t line) {
+  if (what.find("not representable in 64 bits") == std::string_view::npos) return std::nullopt;
+  const auto open = what.find('\'');
+  const auto close = open == std::string_view::npos ? open : what.find('\'', open + 1);
+  if (close == std::string_view::npos) return std::nullopt;
+  const std::string digits(what.substr(open + 1, close - open - 1));
+  std::size_t start = 0;
+  for (std::size_t l = 1; l < line && start != std::string_view::npos; ++l) {
+    start = text.find('\n', start);
+    if (start != std::string_view::npos) ++start;
+  }
+  const std::string_view row = start == std::string_view::npos
+                                   ? std::string_view()
+                                   : text.substr(start, text.find('\n', start) - start);
+  const bool negative = row.find("-" + digits) != std::string_view::npos;
+  return (negative ? "-" : "") + digits;
+}
+
+/// a * b, or nullopt when it overflows int64 (both >= 0).
+std::optional<std::int64_t> checked_product(std::int64_t a, std::int64_t b) {
+  std::int64_t out = 0;
+  if (__builtin_mul_overflow(a, b, &out)) return std::nullopt;
+  return out;
+}
 
 Value scalar(const Reporter& rep, const toml::node& n, Kind kind, const std::string& where) {
   Value v;
+  v.node = &n;
   switch (kind) {
     case Kind::kString:
       if (!n.is_string()) rep.fail(&n, where, "expected a string, got " + type_name(n));
@@ -82,8 +122,9 @@ Value scalar(const Reporter& rep, const toml::node& n, Kind kind, const std::str
 }
 
 /// An axis: a list of scalars, a single scalar, or (numbers) {linspace|logspace = [a, b, k]}.
+/// A range longer than `max_runs` is refused before any value is built.
 std::vector<Value> axis(const Reporter& rep, const toml::node& n, Kind kind,
-                        const std::string& where) {
+                        const std::string& where, std::int64_t max_runs) {
   std::vector<Value> out;
   if (const toml::array* arr = n.as_array()) {
     if (arr->empty()) rep.fail(&n, where, "empty axis (give at least one value)");
@@ -107,13 +148,19 @@ std::vector<Value> axis(const Reporter& rep, const toml::node& n, Kind kind,
     }
     const double lo = *(*a)[0].value<double>(), hi = *(*a)[1].value<double>();
     const std::int64_t count = *(*a)[2].value<std::int64_t>();
-    if (count < 1 || count > 10000) rep.fail(&spec, where, k + " count must be in 1..10000");
+    if (count < 1) rep.fail(&spec, where, fmt::format("{} count {} must be >= 1", k, count));
+    if (count > max_runs) {
+      rep.fail(&spec, where,
+               fmt::format("{} count {} alone exceeds the number of runs allowed; {}", k, count,
+                           over_limit(max_runs)));
+    }
     if (k == "logspace" && !(lo > 0.0 && hi > 0.0)) {
       rep.fail(&spec, where, "logspace needs first and last > 0");
     }
     for (std::int64_t i = 0; i < count; ++i) {
       const double t01 = count == 1 ? 0.0 : static_cast<double>(i) / static_cast<double>(count - 1);
       Value v;
+      v.node = &spec;
       v.d = k == "linspace" ? lo + t01 * (hi - lo)
                             : std::exp(std::log(lo) + t01 * (std::log(hi) - std::log(lo)));
       // Round to 12 significant digits so that the grid points are the values a user would
@@ -162,11 +209,25 @@ const std::set<std::string> kGridOnly = {"group", "augment", "data_fraction"};
 const std::set<std::string> kSweepKeys = {"name",         "seeds",
                                           "ranks_per_run", "max_attempts",
                                           "skip_invalid", "checkpoint_every_steps",
-                                          "checkpoint_every_seconds"};
+                                          "checkpoint_every_seconds", "lease_seconds"};
+
+/// The groups of a spec, each built once (by its spelling in the spec).
+class GroupCache {
+ public:
+  /// Throws InputError on a bad spec.
+  const core::Group& get(const std::string& spec) {
+    auto it = groups_.find(spec);
+    if (it == groups_.end()) it = groups_.emplace(spec, core::make_group(spec)).first;
+    return it->second;
+  }
+
+ private:
+  std::map<std::string, core::Group> groups_;
+};
 
 /// Checks one value of a key on its own (ranges), so the error can point at its line.
 void check_value(const Reporter& rep, const toml::node* n, const std::string& where,
-                 const std::string& key, const Value& v) {
+                 const std::string& key, const Value& v, GroupCache& groups) {
   try {
     core::RunConfig c;
     keys().at(key).set(c, v);
@@ -174,7 +235,7 @@ void check_value(const Reporter& rep, const toml::node* n, const std::string& wh
       rep.fail(n, where, fmt::format("{} is outside (0, 1]", v.d));
     }
     if (key == "group") {
-      core::make_group(v.s);
+      groups.get(v.s);
     } else if (key != "augment" && key != "data_fraction") {
       c.train.validate();
     }
@@ -183,25 +244,64 @@ void check_value(const Reporter& rep, const toml::node* n, const std::string& wh
   }
 }
 
+/// Refuses an axis that lists the same value twice (after canonicalisation: 0.1 and 0.10,
+/// cyclic:07 and cyclic:7, none and order:1), naming the value at its second occurrence.
+void check_distinct(const Reporter& rep, const std::string& where, const std::string& key,
+                    Kind kind, const std::vector<Value>& values, GroupCache& groups) {
+  std::map<std::string, const Value*> seen;
+  for (const Value& v : values) {
+    std::string canonical;
+    std::string shown;  // the value as the message names it
+    if (kind == Kind::kInteger) {
+      canonical = shown = std::to_string(v.i);
+    } else if (kind == Kind::kNumber) {
+      canonical = shown = fmt::format("{}", v.d);
+    } else {
+      canonical = key == "group"                         ? groups.get(v.s).spec()
+                  : key == "augment" && v.s == "order:1" ? std::string("none")
+                                                         : v.s;
+      shown = "\"" + v.s + "\"";
+    }
+    const auto [it, added] = seen.emplace(canonical, &v);
+    if (added) continue;
+    std::string what = fmt::format("the value {} appears twice", shown);
+    if (kind == Kind::kString && it->second->s != v.s) {
+      what = fmt::format("the value \"{}\" appears twice (as \"{}\" and \"{}\": the same {})",
+                         canonical, it->second->s, v.s, key);
+    }
+    rep.fail(v.node, where, what);
+  }
+}
+
 }  // namespace
 
-SweepSpec load_spec(const std::string& path) {
+SweepSpec load_spec(const std::string& path, const SpecLimits& limits) {
   std::ifstream in(path);
   if (!in) throw InputError("spec \"" + path + "\": cannot open");
   std::stringstream ss;
   ss << in.rdbuf();
-  return parse_spec(ss.str(), path);
+  return parse_spec(ss.str(), path, limits);
 }
 
-SweepSpec parse_spec(const std::string& text, const std::string& path) {
+SweepSpec parse_spec(const std::string& text, const std::string& path, const SpecLimits& limits) {
   const Reporter rep(path);
+  if (limits.max_runs < 1) {
+    throw InputError(fmt::format("--max-runs {}: expected an integer >= 1", limits.max_runs));
+  }
   toml::table root;
   try {
     root = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
+    if (const auto digits = unrepresentable_integer(e.description(), text, e.source().begin.line)) {
+      throw InputError(
+          fmt::format("{}:{}: the integer {} is out of range (TOML integers are {}..{})", path,
+                      e.source().begin.line, *digits, std::numeric_limits<std::int64_t>::min(),
+                      std::numeric_limits<std::int64_t>::max()));
+    }
     throw InputError(fmt::format("{}:{}: TOML syntax error: {}", path, e.source().begin.line,
                                  e.description()));
   }
+  GroupCache groups;
   SweepSpec spec;
   spec.path = path;
   spec.text = text;
@@ -225,7 +325,7 @@ SweepSpec parse_spec(const std::string& text, const std::string& path) {
     if (!kSweepKeys.count(std::string(k.str()))) {
       rep.fail(&v, "[sweep] " + std::string(k.str()),
                "unknown key (expected name, seeds, ranks_per_run, max_attempts, skip_invalid, "
-               "checkpoint_every_steps, checkpoint_every_seconds)");
+               "checkpoint_every_steps, checkpoint_every_seconds, lease_seconds)");
     }
   }
   const toml::node* name = sweep->get("name");
@@ -235,16 +335,30 @@ SweepSpec parse_spec(const std::string& text, const std::string& path) {
   if (const toml::node* n = sweep->get("seeds")) {
     if (n->is_integer()) {
       const std::int64_t count = *n->value<std::int64_t>();
-      if (count < 1 || count > 100000) rep.fail(n, "[sweep] seeds", "a count must be in 1..100000");
+      if (count < 1) {
+        rep.fail(n, "[sweep] seeds", fmt::format("a count must be >= 1, got {}", count));
+      }
+      if (count > limits.max_runs) {
+        rep.fail(n, "[sweep] seeds",
+                 fmt::format("{} seeds alone exceed the number of runs allowed; {}", count,
+                             over_limit(limits.max_runs)));
+      }
       for (std::int64_t s = 0; s < count; ++s) spec.seeds.push_back(static_cast<std::uint64_t>(s));
     } else {
       if (!n->is_array()) {
         rep.fail(n, "[sweep] seeds", "expected a list of seeds or a count, got " + type_name(*n));
       }
-      for (const Value& v : axis(rep, *n, Kind::kInteger, "[sweep] seeds")) {
-        if (v.i < 0) rep.fail(n, "[sweep] seeds", fmt::format("seed {} is negative", v.i));
+      const std::vector<Value> seeds =
+          axis(rep, *n, Kind::kInteger, "[sweep] seeds", limits.max_runs);
+      for (const Value& v : seeds) {
+        if (v.i < 0) {
+          rep.fail(v.node, "[sweep] seeds",
+                   fmt::format("seed {} is negative (expected an integer in 0..{})", v.i,
+                               std::numeric_limits<std::int64_t>::max()));
+        }
         spec.seeds.push_back(static_cast<std::uint64_t>(v.i));
       }
+      check_distinct(rep, "[sweep] seeds", "seeds", Kind::kInteger, seeds, groups);
     }
   } else {
     spec.seeds = {0};
@@ -268,6 +382,13 @@ SweepSpec parse_spec(const std::string& text, const std::string& path) {
     const Value v = scalar(rep, *n, Kind::kNumber, "[sweep] checkpoint_every_seconds");
     if (v.d < 0.0) rep.fail(n, "[sweep] checkpoint_every_seconds", "expected >= 0 (0: off)");
     spec.checkpoint_every_seconds = v.d;
+  }
+  if (const toml::node* n = sweep->get("lease_seconds")) {
+    const Value v = scalar(rep, *n, Kind::kNumber, "[sweep] lease_seconds");
+    if (!(v.d >= 1.0 && v.d <= 86400.0)) {
+      rep.fail(n, "[sweep] lease_seconds", "expected 1..86400 seconds");
+    }
+    spec.lease_seconds = v.d;
   }
   if (const toml::node* n = sweep->get("skip_invalid")) {
     if (!n->is_boolean()) rep.fail(n, "[sweep] skip_invalid", "expected true or false");
@@ -297,8 +418,10 @@ SweepSpec parse_spec(const std::string& text, const std::string& path) {
       if (table == "train" && v.is_array()) {
         rep.fail(&v, where, "a fixed setting takes one value; to sweep it, put it under [grid]");
       }
-      std::vector<Value> values = axis(rep, v, keys().at(key).kind, where);
-      for (const Value& val : values) check_value(rep, &v, where, key, val);
+      const Kind kind = keys().at(key).kind;
+      std::vector<Value> values = axis(rep, v, kind, where, limits.max_runs);
+      for (const Value& val : values) check_value(rep, val.node, where, key, val, groups);
+      check_distinct(rep, where, key, kind, values, groups);
       axes[key] = std::move(values);
       where_of[key] = &v;
     }
@@ -316,9 +439,24 @@ SweepSpec parse_spec(const std::string& text, const std::string& path) {
                         "lr", "weight_decay", "init_scale", "steps", "log_every"}) {
     if (axes.count(k)) order.push_back(k);
   }
-  std::size_t total = 1;
-  for (const std::string& k : order) total *= axes[k].size();
-  core::TaskCache cache;
+  // Its size first, without expanding it (and without overflowing).
+  std::optional<std::int64_t> runs = static_cast<std::int64_t>(spec.seeds.size());
+  std::vector<std::string> factors;
+  for (const std::string& k : order) {
+    const auto size = static_cast<std::int64_t>(axes[k].size());
+    if (runs) runs = checked_product(*runs, size);
+    if (size > 1) factors.push_back(fmt::format("{} {}", k, size));
+  }
+  factors.push_back(fmt::format("{} seed{}", spec.seeds.size(), spec.seeds.size() == 1 ? "" : "s"));
+  if (!runs || *runs > limits.max_runs) {
+    rep.fail(
+        nullptr, "[grid]",
+        fmt::format("the grid has {} runs ({}); {}",
+                    runs ? std::to_string(*runs)
+                         : fmt::format("more than {}", std::numeric_limits<std::int64_t>::max()),
+                    fmt::join(factors, " x "), over_limit(limits.max_runs)));
+  }
+  const auto total = static_cast<std::size_t>(*runs) / spec.seeds.size();
   std::set<std::string> seen;
   for (std::size_t point = 0; point < total; ++point) {
     core::RunConfig c;
@@ -327,10 +465,10 @@ SweepSpec parse_spec(const std::string& text, const std::string& path) {
       keys().at(order[a]).set(c, values[rest % values.size()]);
       rest /= values.size();
     }
-    const core::Task& task = cache.get(c.group);
+    const core::Group& group = groups.get(c.group);
     int augment_order = 1;
     try {
-      augment_order = static_cast<int>(core::make_subgroup(task.group(), c.augment).size());
+      augment_order = static_cast<int>(core::make_subgroup(group, c.augment).size());
     } catch (const InputError& e) {
       if (!spec.skip_invalid) {
         rep.fail(where_of.count("augment") ? where_of["augment"] : grid, "[grid] augment",
@@ -344,14 +482,15 @@ SweepSpec parse_spec(const std::string& text, const std::string& path) {
       continue;
     }
     // Canonical spellings, so that equal configurations hash equally.
-    c.group = task.group().spec();
+    c.group = group.spec();
+    spec.tasks.emplace(group.spec(), core::task_shape(group));
     if (augment_order == 1) c.augment = "none";
     for (std::uint64_t seed : spec.seeds) {
       PlannedRun r;
       r.config = c;
       r.config.train.seed = seed;
-      r.group_order = task.group().order();
-      r.abelian = task.group().is_abelian();
+      r.group_order = group.order();
+      r.abelian = group.is_abelian();
       r.augment_order = augment_order;
       r.config_json = canonical_config_json(r.config);
       r.config_hash = content_hash(r.config_json);

@@ -2,8 +2,11 @@
 
 #include <sys/vfs.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <thread>
 
 #include "core/error.hpp"
 
@@ -11,11 +14,59 @@ namespace symsweep::sweeps {
 
 namespace {
 
+bool (*g_wait_interrupt)() = nullptr;
+
 [[noreturn]] void fail(sqlite3* db, const std::string& what) {
-  throw Error(what + ": " + (db != nullptr ? sqlite3_errmsg(db) : "out of memory"));
+  throw_sqlite_error(db, db != nullptr ? sqlite3_errcode(db) : SQLITE_NOMEM, what);
+}
+
+/// Busy handler of writers: exponential backoff up to a total wait, interrupted by signals.
+int writer_busy_handler(void* database, int count) {
+  const auto* db = static_cast<const Database*>(database);
+  auto give_up = [db] {
+    return db->waits_cancelled() || (g_wait_interrupt != nullptr && g_wait_interrupt());
+  };
+  if (give_up()) return 0;
+  // Waited so far after `count` retries: 1 + 2 + 4 + ... capped at 100 ms per retry.
+  long waited = 0;
+  for (int i = 0; i < count; ++i) waited += std::min(100L, 1L << std::min(i, 20));
+  if (waited >= db->writer_wait_ms()) return 0;
+  const long nap = std::min(100L, 1L << std::min(count, 20));
+  // Sleep in slices so that a stop signal is noticed within 10 ms.
+  for (long slept = 0; slept < nap; slept += 10) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(10L, nap - slept)));
+    if (give_up()) return 0;
+  }
+  return 1;
+}
+
+std::string file_of(sqlite3* db) {
+  const char* f = db != nullptr ? sqlite3_db_filename(db, "main") : nullptr;
+  return f != nullptr && *f != '\0' ? f : "?";
 }
 
 }  // namespace
+
+void throw_sqlite_error(sqlite3* db, int rc, const std::string& what) {
+  const std::string msg = db != nullptr ? sqlite3_errmsg(db) : "out of memory";
+  const std::string text = "database \"" + file_of(db) + "\": " + what + ": " + msg;
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      throw DatabaseBusy(text + (g_wait_interrupt != nullptr && g_wait_interrupt()
+                                     ? " (stopped waiting: a stop signal arrived)"
+                                     : " (held by another process for more than " +
+                                           std::to_string(Database::kWriterWaitMs / 1000) +
+                                           " s)"));
+    case SQLITE_NOTADB:
+    case SQLITE_CANTOPEN:
+      throw DatabaseError(text);
+    default:
+      throw Error(text);
+  }
+}
+
+void Database::set_wait_interrupt(bool (*interrupted)()) { g_wait_interrupt = interrupted; }
 
 Statement::Statement(sqlite3* db, std::string_view sql) : db_(db) {
   const char* tail = nullptr;
@@ -55,9 +106,8 @@ bool Statement::step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  const std::string msg = sqlite3_errmsg(db_);
   sqlite3_reset(stmt_);
-  throw Error("SQL error: " + msg);
+  throw_sqlite_error(db_, rc, "SQL");
 }
 
 void Statement::run() {
@@ -78,7 +128,10 @@ std::string Statement::text(int col) const {
 
 Database::Database(const std::string& path, Mode mode) : path_(path) {
   if (mode == Mode::kReadOnly && !std::filesystem::exists(path)) {
-    throw InputError("database \"" + path + "\": no such file");
+    throw DatabaseError("database \"" + path + "\": no such file");
+  }
+  if (std::filesystem::is_directory(path)) {
+    throw DatabaseError("database \"" + path + "\": is a directory, not a database file");
   }
   const int flags = mode == Mode::kReadOnly ? SQLITE_OPEN_READONLY
                                             : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
@@ -86,13 +139,20 @@ Database::Database(const std::string& path, Mode mode) : path_(path) {
     const std::string msg = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
     db_ = nullptr;
-    throw Error("database \"" + path + "\": cannot open: " + msg);
+    throw DatabaseError("database \"" + path + "\": cannot open: " + msg);
   }
-  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
-  if (mode == Mode::kReadOnly) {
-    exec("PRAGMA query_only = 1");
-  } else {
-    exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON");
+  try {
+    if (mode == Mode::kReadOnly) {
+      sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+      exec("PRAGMA query_only = 1");
+    } else {
+      sqlite3_busy_handler(db_, writer_busy_handler, this);
+      exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON");
+    }
+  } catch (...) {
+    sqlite3_close_v2(db_);
+    db_ = nullptr;
+    throw;
   }
 }
 
@@ -100,10 +160,10 @@ Database::~Database() { sqlite3_close_v2(db_); }
 
 void Database::exec(const std::string& sql) {
   char* err = nullptr;
-  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    const std::string msg = err != nullptr ? err : "unknown error";
+  const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
     sqlite3_free(err);
-    throw Error("database \"" + path_ + "\": " + msg);
+    throw_sqlite_error(db_, sqlite3_extended_errcode(db_), "SQL");
   }
 }
 

@@ -2,13 +2,23 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 
+#include "core/error.hpp"
+
 namespace symsweep::sweeps {
+
+/// The database stayed locked by another connection for longer than the writer's wait limit
+/// (or a stop signal ended the wait early).
+class DatabaseBusy : public Error {
+ public:
+  using Error::Error;
+};
 
 /// A prepared statement. Bind positions are 1-based (SQLite's convention); column indices are
 /// 0-based. Owned by the caller; must not outlive its Database.
@@ -58,7 +68,15 @@ class Statement {
 class Database {
  public:
   enum class Mode { kReadWrite, kReadOnly };
+  /// Readers wait this long for a lock (SQLite's busy timeout).
   static constexpr int kBusyTimeoutMs = 10000;
+  /// Writers retry a locked database with exponential backoff (1 ms doubling to 100 ms) for at
+  /// most this long in total per statement, then fail with DatabaseBusy.
+  static constexpr int kWriterWaitMs = 10000;
+
+  /// Process-wide: when set and returning true (a stop signal arrived), writers stop waiting for
+  /// a lock at once and the statement fails with DatabaseBusy.
+  static void set_wait_interrupt(bool (*interrupted)());
 
   /// Throws symsweep::Error naming the file when it cannot be opened (a read-only open of a
   /// missing file is an error, not a new empty database).
@@ -75,6 +93,14 @@ class Database {
   std::int64_t last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
   int changes() const { return sqlite3_changes(db_); }
 
+  /// Writers on this connection wait at most `ms` for a lock from now on (e.g. a short wait for
+  /// the clean-up after the database already failed).
+  void set_writer_wait(int ms) { writer_wait_ms_ = ms; }
+  /// Ends the current and every later wait for a lock at once (thread-safe).
+  void cancel_waits() { cancelled_ = true; }
+  bool waits_cancelled() const { return cancelled_; }
+  int writer_wait_ms() const { return writer_wait_ms_; }
+
   /// Only SELECT-like reading is authorised from now on (an authorizer on the connection):
   /// ATTACH, PRAGMA, writes and schema changes are refused at prepare time.
   void restrict_to_reading();
@@ -82,7 +108,13 @@ class Database {
  private:
   sqlite3* db_ = nullptr;
   std::string path_;
+  std::atomic<int> writer_wait_ms_{kWriterWaitMs};
+  std::atomic<bool> cancelled_{false};
 };
+
+/// Throws the project's exception for a failed SQLite call on `db`: DatabaseBusy for a lock,
+/// DatabaseError for a file that is not a database, Error otherwise; the message names the file.
+[[noreturn]] void throw_sqlite_error(sqlite3* db, int rc, const std::string& what);
 
 /// BEGIN IMMEDIATE ... COMMIT; rolls back when destroyed without commit().
 class Transaction {

@@ -3,6 +3,7 @@
 #include <fmt/chrono.h>
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <thread>
@@ -10,6 +11,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "sweeps/jobs.hpp"
 
 namespace symsweep::sweeps {
 
@@ -134,6 +136,43 @@ ALTER TABLE runs ADD COLUMN off_target_energy REAL;
 ALTER TABLE runs ADD COLUMN irrep_concentration REAL;
 ALTER TABLE metrics ADD COLUMN off_target_energy REAL;
 ALTER TABLE metrics ADD COLUMN irrep_concentration REAL;
+)sql",
+    // 3 -> 4: several jobs on one database. Every `run` registers a job with a heartbeat; a
+    // running run names the job that holds it; attempts name the job that made them; a sweep
+    // keeps every version of its spec (`run --extend`).
+    R"sql(
+CREATE TABLE jobs (
+  id INTEGER PRIMARY KEY,
+  sweep_id INTEGER REFERENCES sweeps(id),
+  host TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  ranks INTEGER NOT NULL,
+  launcher TEXT,
+  slurm_job_id TEXT, slurm_array_job_id TEXT, slurm_array_task_id TEXT,
+  started_at TEXT NOT NULL,
+  heartbeat_at TEXT NOT NULL,
+  heartbeat REAL NOT NULL,
+  lease_seconds REAL NOT NULL,
+  state TEXT NOT NULL DEFAULT 'alive' CHECK (state IN ('alive', 'ended', 'dead')),
+  ended_at TEXT,
+  exit_code INTEGER,
+  reason TEXT,
+  liveness TEXT
+);
+ALTER TABLE runs ADD COLUMN job_id INTEGER;
+ALTER TABLE attempts ADD COLUMN job_id INTEGER;
+CREATE INDEX runs_claim ON runs(status, est_cost DESC, id);
+CREATE INDEX attempts_run ON attempts(run_id);
+CREATE TABLE sweep_specs (
+  sweep_id INTEGER NOT NULL REFERENCES sweeps(id),
+  version INTEGER NOT NULL,
+  spec TEXT NOT NULL,
+  spec_hash TEXT NOT NULL,
+  created TEXT NOT NULL,
+  PRIMARY KEY (sweep_id, version)
+);
+INSERT INTO sweep_specs (sweep_id, version, spec, spec_hash, created)
+  SELECT id, 1, spec, spec_hash, created FROM sweeps;
 )sql"};
 
 std::string num(double v) { return fmt::format("{}", v); }
@@ -141,7 +180,10 @@ std::string num(double v) { return fmt::format("{}", v); }
 }  // namespace
 
 std::string utc_now() {
-  return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::now()));
+  const auto now = std::chrono::system_clock::now();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      now.time_since_epoch()).count() % 1000;
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03d}Z", fmt::gmtime(now), ms);
 }
 
 std::string canonical_config_json(const core::RunConfig& c) {
@@ -177,47 +219,76 @@ ResultsStore::ResultsStore(const std::string& path, Database::Mode mode) : db_(p
 }
 
 void ResultsStore::migrate() {
+  // One transaction from the first look to the last migration: two jobs that open a new file
+  // at the same moment cannot both create (or migrate) the schema.
+  Transaction tx(db_);
   Statement has = db_.prepare(
       "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
   has.step();
   const bool fresh = has.integer(0) == 0;
   has.reset();
   if (fresh) {
+    Statement any = db_.prepare("SELECT count(*) FROM sqlite_master");
+    any.step();
+    if (any.integer(0) > 0) {
+      throw DatabaseError(fmt::format(
+          "database \"{}\": an SQLite file with other tables, not a symsweep results database",
+          db_.path()));
+    }
     // A new file starts at version 1 and takes the same migrations as an old one.
-    Transaction tx(db_);
     db_.exec(kSchemaV1);
-    tx.commit();
   }
   Statement v = db_.prepare("SELECT max(version) FROM schema_version");
   v.step();
   int version = static_cast<int>(v.integer(0));
+  v.reset();
   if (version > kSchemaVersion) {
-    throw Error(fmt::format("database \"{}\": schema version {} is newer than this symsweep ({})",
-                            db_.path(), version, kSchemaVersion));
+    throw DatabaseError(
+        fmt::format("database \"{}\": schema version {} is newer than this symsweep ({})",
+                    db_.path(), version, kSchemaVersion));
   }
   for (; version < kSchemaVersion; ++version) {
-    Transaction tx(db_);
     db_.exec(kMigrations[version - 1]);
     db_.exec(fmt::format("UPDATE schema_version SET version = {}", version + 1));
-    tx.commit();
   }
+  tx.commit();
+}
+
+std::optional<StoredSweep> ResultsStore::find_sweep(const std::string& name) {
+  Statement s = db_.prepare("SELECT id, spec FROM sweeps WHERE name = ?1");
+  s.bind(1, name);
+  if (!s.step()) return std::nullopt;
+  return StoredSweep{s.integer(0), s.text(1)};
 }
 
 std::int64_t ResultsStore::upsert_sweep(const std::string& name, const std::string& spec_text,
                                         const std::string& spec_hash) {
   Transaction tx(db_);
+  const std::string now = utc_now();
   db_.prepare(
          "INSERT INTO sweeps (name, spec, spec_hash, created) VALUES (?1, ?2, ?3, ?4) "
          "ON CONFLICT(name) DO UPDATE SET spec = excluded.spec, spec_hash = excluded.spec_hash")
       .bind(1, name)
       .bind(2, spec_text)
       .bind(3, spec_hash)
-      .bind(4, utc_now())
+      .bind(4, now)
       .run();
   Statement id = db_.prepare("SELECT id FROM sweeps WHERE name = ?1");
   id.bind(1, name);
   id.step();
   const std::int64_t sweep_id = id.integer(0);
+  // A new version of the spec text is kept beside the earlier ones.
+  db_.prepare(
+         "INSERT INTO sweep_specs (sweep_id, version, spec, spec_hash, created) "
+         "SELECT ?1, (SELECT coalesce(max(version), 0) + 1 FROM sweep_specs WHERE sweep_id = ?1), "
+         "?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM sweep_specs WHERE sweep_id = ?1 "
+         "AND spec_hash = ?3 AND version = (SELECT max(version) FROM sweep_specs "
+         "WHERE sweep_id = ?1))")
+      .bind(1, sweep_id)
+      .bind(2, spec_text)
+      .bind(3, spec_hash)
+      .bind(4, now)
+      .run();
   tx.commit();
   return sweep_id;
 }
@@ -265,20 +336,205 @@ std::int64_t ResultsStore::add_runs(std::int64_t sweep_id, const std::vector<Pla
 }
 
 std::int64_t ResultsStore::recover_running(int max_attempts) {
+  return recover_dead_jobs(0, max_attempts);
+}
+
+std::int64_t ResultsStore::recover_dead_jobs(std::int64_t my_job, int max_attempts) {
+  const double now = unix_now();
+  // Looking costs no write lock: most calls find nothing to do.
+  auto dead_jobs = [&] {
+    std::vector<std::pair<std::int64_t, std::string>> dead;
+    for (const JobRow& j : list_jobs(db_)) {
+      if (j.id == my_job) continue;
+      if (auto why = why_dead(j, now)) dead.emplace_back(j.id, *why);
+    }
+    return dead;
+  };
+  auto orphans = [&] {
+    Statement o = db_.prepare(
+        "SELECT count(*) FROM runs WHERE status = 'running' AND (job_id IS NULL OR job_id NOT IN "
+        "(SELECT id FROM jobs WHERE state = 'alive'))");
+    o.step();
+    return o.integer(0);
+  };
+  if (dead_jobs().empty() && orphans() == 0) return 0;
+
   Transaction tx(db_);
-  db_.prepare(
-         "INSERT INTO attempts (run_id, attempt, started_at, stopped_at, outcome, reason) "
-         "SELECT id, attempts, started_at, ?1, 'lost', 'the job ended while the run was running' "
-         "FROM runs WHERE status = 'running'")
-      .bind(1, utc_now())
+  const std::string stamp = utc_now();
+  for (const auto& [id, why] : dead_jobs()) {  // again, under the write lock
+    db_.prepare(
+           "UPDATE jobs SET state = 'dead', ended_at = ?2, reason = ?3 WHERE id = ?1 AND "
+           "state = 'alive'")
+        .bind(1, id)
+        .bind(2, stamp)
+        .bind(3, "declared dead: " + why)
+        .run();
+  }
+  constexpr const char* kOrphan =
+      "status = 'running' AND (job_id IS NULL OR job_id NOT IN "
+      "(SELECT id FROM jobs WHERE state = 'alive'))";
+  db_.prepare(fmt::format(
+                  "INSERT INTO attempts (run_id, attempt, started_at, stopped_at, outcome, "
+                  "reason, job_id) SELECT id, attempts, started_at, ?1, 'lost', "
+                  "'the job running it died' || coalesce(' (job ' || job_id || ')', ''), job_id "
+                  "FROM runs WHERE {}",
+                  kOrphan))
+      .bind(1, stamp)
       .run();
-  db_.prepare(
-         "UPDATE runs SET status = 'failed', error = 'gave up after ' || attempts || "
-         "' attempts (the job ended while it was running each time)' "
-         "WHERE status = 'running' AND attempts >= ?1")
+  // Lost this many times since the last retry: give up on it.
+  db_.prepare(fmt::format(
+                  "UPDATE runs SET status = 'failed', job_id = NULL, error = 'gave up after ' || "
+                  "?1 || ' attempts (the job running it died each time)' WHERE {} AND "
+                  "(SELECT count(*) FROM attempts a WHERE a.run_id = runs.id AND a.outcome = "
+                  "'lost' AND a.attempt > coalesce((SELECT max(r.attempt) FROM attempts r WHERE "
+                  "r.run_id = runs.id AND r.outcome = 'retried'), -1)) >= ?1",
+                  kOrphan))
       .bind(1, max_attempts)
       .run();
-  db_.exec("UPDATE runs SET status = 'pending' WHERE status = 'running'");
+  db_.exec(fmt::format("UPDATE runs SET status = 'pending', job_id = NULL WHERE {}", kOrphan));
+  const std::int64_t n = db_.changes();
+  tx.commit();
+  return n;
+}
+
+void ResultsStore::plan(const std::vector<PlannedRun>& runs) {
+  db_.exec(
+      "PRAGMA temp_store = MEMORY; CREATE TEMP TABLE IF NOT EXISTS planned "
+      "(run_id INTEGER PRIMARY KEY); DELETE FROM temp.planned");
+  Transaction tx(db_);
+  Statement ins = db_.prepare(
+      "INSERT OR IGNORE INTO temp.planned (run_id) SELECT id FROM runs WHERE config_hash = ?1");
+  for (const PlannedRun& r : runs) {
+    ins.bind(1, r.config_hash);
+    ins.run();
+  }
+  tx.commit();
+}
+
+std::optional<ResultsStore::PendingRun> ResultsStore::claim_next(std::int64_t job_id) {
+  Transaction tx(db_);
+  Statement s = db_.prepare(
+      "SELECT runs.id, group_spec, data_fraction, augment, width, seed, optimizer, lr, "
+      "weight_decay, init_scale, steps, precision, log_every, est_cost, config_hash FROM runs "
+      "WHERE status = 'pending' AND runs.id IN (SELECT run_id FROM temp.planned) "
+      "ORDER BY est_cost DESC, runs.id LIMIT 1");
+  if (!s.step()) return std::nullopt;
+  PendingRun p = pending_from_row(s);
+  s.reset();
+  // Still pending: we hold the write lock since BEGIN IMMEDIATE.
+  db_.prepare(
+         "UPDATE runs SET status = 'running', job_id = ?2, attempts = attempts + 1, "
+         "started_at = ?3 WHERE id = ?1 AND status = 'pending'")
+      .bind(1, p.id)
+      .bind(2, job_id)
+      .bind(3, utc_now())
+      .run();
+  if (db_.changes() != 1) return std::nullopt;
+  tx.commit();
+  return p;
+}
+
+PlanCounts ResultsStore::plan_counts(const std::vector<PlannedRun>& runs, std::int64_t my_job,
+                                     int max_attempts, const std::vector<std::string>& retry) {
+  PlanCounts c;
+  const double now = unix_now();
+  std::vector<std::int64_t> alive;
+  for (const JobRow& j : list_jobs(db_)) {
+    if (j.state == "alive" && (j.id == my_job || !why_dead(j, now))) alive.push_back(j.id);
+  }
+  auto is_alive = [&](std::int64_t id) {
+    return std::find(alive.begin(), alive.end(), id) != alive.end();
+  };
+  // One look-up per planned run (read-only connections cannot make a temporary table).
+  Statement s = db_.prepare(
+      "SELECT status, job_id, (SELECT count(*) FROM attempts a WHERE a.run_id = runs.id AND "
+      "a.outcome = 'lost' AND a.attempt > coalesce((SELECT max(r.attempt) FROM attempts r WHERE "
+      "r.run_id = runs.id AND r.outcome = 'retried'), -1)) FROM runs WHERE config_hash = ?1");
+  for (const PlannedRun& run : runs) {
+    s.bind(1, run.config_hash);
+    if (!s.step()) {  // not in the database yet
+      ++c.to_run;
+      s.reset();
+      continue;
+    }
+    const std::string st = s.text(0);
+    const bool retried = std::find(retry.begin(), retry.end(), st) != retry.end();
+    if (st == "done") {
+      ++c.done;
+    } else if (retried) {
+      ++c.to_run;
+      ++c.retried;
+    } else if (st == "failed") {
+      ++c.failed;
+    } else if (st == "diverged") {
+      ++c.diverged;
+    } else if (st == "pending") {
+      ++c.to_run;
+    } else if (st == "running") {
+      if (!s.is_null(1) && is_alive(s.integer(1))) {
+        ++(s.integer(1) == my_job ? c.running_here : c.held);
+      } else if (s.integer(2) + 1 >= max_attempts) {
+        ++c.give_up;  // its lost attempt will be its last
+      } else {
+        ++c.to_run;
+        ++c.recovered;
+      }
+    }
+    s.reset();
+  }
+  return c;
+}
+
+std::int64_t ResultsStore::retry(const std::vector<std::string>& states,
+                                 const std::string& reason) {
+  if (states.empty()) return 0;
+  std::string in;
+  for (const std::string& st : states) {
+    if (st != "failed" && st != "diverged") throw InputError("retry: unknown state " + st);
+    in += (in.empty() ? "'" : ", '") + st + "'";
+  }
+  Transaction tx(db_);
+  const std::string cond = fmt::format(
+      "status IN ({}) AND id IN (SELECT run_id FROM temp.planned)", in);
+  db_.prepare(fmt::format(
+                  "INSERT INTO attempts (run_id, attempt, started_at, stopped_at, outcome, "
+                  "reason) SELECT id, attempts, ?1, ?1, 'retried', ?2 || ' (was ' || status || "
+                  "coalesce(': ' || error, '') || ')' FROM runs WHERE {}",
+                  cond))
+      .bind(1, utc_now())
+      .bind(2, reason)
+      .run();
+  db_.exec(fmt::format("UPDATE runs SET status = 'pending', job_id = NULL, error = NULL WHERE {}",
+                       cond));
+  const std::int64_t n = db_.changes();
+  tx.commit();
+  return n;
+}
+
+std::int64_t ResultsStore::held_by_others(std::int64_t job_id) {
+  Statement s = db_.prepare(
+      "SELECT count(*) FROM runs WHERE status = 'running' AND job_id IS NOT ?1 AND "
+      "id IN (SELECT run_id FROM temp.planned)");
+  s.bind(1, job_id);
+  s.step();
+  return s.integer(0);
+}
+
+std::int64_t ResultsStore::release_runs(std::int64_t job_id, const std::string& reason) {
+  Transaction tx(db_);
+  db_.prepare(
+         "INSERT INTO attempts (run_id, attempt, started_at, stopped_at, outcome, reason, "
+         "job_id) SELECT id, attempts, started_at, ?2, 'interrupted', ?3, job_id FROM runs "
+         "WHERE status = 'running' AND job_id = ?1")
+      .bind(1, job_id)
+      .bind(2, utc_now())
+      .bind(3, reason)
+      .run();
+  db_.prepare(
+         "UPDATE runs SET status = 'pending', job_id = NULL, attempts = max(attempts - 1, 0) "
+         "WHERE status = 'running' AND job_id = ?1")
+      .bind(1, job_id)
+      .run();
   const std::int64_t n = db_.changes();
   tx.commit();
   return n;
@@ -303,6 +559,27 @@ StatusCounts ResultsStore::counts(std::optional<std::int64_t> sweep_id) {
   return c;
 }
 
+ResultsStore::PendingRun ResultsStore::pending_from_row(const Statement& s) {
+  PendingRun p;
+  p.id = s.integer(0);
+  p.config.group = s.text(1);
+  p.config.data_fraction = s.real(2);
+  p.config.augment = s.text(3);
+  core::TrainConfig& t = p.config.train;
+  t.width = s.integer(4);
+  t.seed = static_cast<std::uint64_t>(s.integer(5));
+  t.optimizer = core::parse_optimizer(s.text(6));
+  t.lr = s.real(7);
+  t.weight_decay = s.real(8);
+  t.init_scale = s.real(9);
+  t.steps = s.integer(10);
+  t.precision = core::parse_precision(s.text(11));
+  t.log_every = s.integer(12);
+  p.cost = s.real(13);
+  p.config_hash = s.text(14);
+  return p;
+}
+
 std::vector<ResultsStore::PendingRun> ResultsStore::pending_runs(std::int64_t sweep_id) {
   Statement s = db_.prepare(
       "SELECT runs.id, group_spec, data_fraction, augment, width, seed, optimizer, lr, "
@@ -311,58 +588,63 @@ std::vector<ResultsStore::PendingRun> ResultsStore::pending_runs(std::int64_t sw
       "WHERE sweep_runs.sweep_id = ?1 AND status = 'pending' ORDER BY est_cost DESC, runs.id");
   s.bind(1, sweep_id);
   std::vector<PendingRun> out;
-  while (s.step()) {
-    PendingRun p;
-    p.id = s.integer(0);
-    p.config.group = s.text(1);
-    p.config.data_fraction = s.real(2);
-    p.config.augment = s.text(3);
-    core::TrainConfig& t = p.config.train;
-    t.width = s.integer(4);
-    t.seed = static_cast<std::uint64_t>(s.integer(5));
-    t.optimizer = core::parse_optimizer(s.text(6));
-    t.lr = s.real(7);
-    t.weight_decay = s.real(8);
-    t.init_scale = s.real(9);
-    t.steps = s.integer(10);
-    t.precision = core::parse_precision(s.text(11));
-    t.log_every = s.integer(12);
-    p.cost = s.real(13);
-    p.config_hash = s.text(14);
-    out.push_back(std::move(p));
-  }
+  while (s.step()) out.push_back(pending_from_row(s));
   return out;
 }
 
 void ResultsStore::mark_running(std::int64_t run_id) {
   db_.prepare(
          "UPDATE runs SET status = 'running', attempts = attempts + 1, started_at = ?2 "
-         "WHERE id = ?1")
+         "WHERE id = ?1 AND status = 'pending'")
       .bind(1, run_id)
       .bind(2, utc_now())
       .run();
 }
 
-void ResultsStore::mark_interrupted(std::int64_t run_id, const std::string& reason) {
+namespace {
+
+/// The guard of every write about a running run: it is still running, and held by this job
+/// (job 0: by nobody in particular, for single-process tools and tests).
+constexpr const char* kHeld = "status = 'running' AND (?9 = 0 OR job_id = ?9)";
+
+}  // namespace
+
+bool ResultsStore::mark_interrupted(std::int64_t run_id, const std::string& reason,
+                                    std::int64_t job_id) {
   Transaction tx(db_);
-  db_.prepare(
-         "INSERT INTO attempts (run_id, attempt, started_at, stopped_at, outcome, reason) "
-         "SELECT id, attempts, started_at, ?2, 'interrupted', ?3 FROM runs WHERE id = ?1")
+  db_.prepare(fmt::format(
+                  "INSERT INTO attempts (run_id, attempt, started_at, stopped_at, outcome, "
+                  "reason, job_id) SELECT id, attempts, started_at, ?2, 'interrupted', ?3, "
+                  "job_id FROM runs WHERE id = ?1 AND {}",
+                  kHeld))
       .bind(1, run_id)
       .bind(2, utc_now())
       .bind(3, reason)
+      .bind(9, job_id)
       .run();
-  db_.prepare(
-         "UPDATE runs SET status = 'pending', attempts = max(attempts - 1, 0) WHERE id = ?1 "
-         "AND status = 'running'")
+  db_.prepare(fmt::format(
+                  "UPDATE runs SET status = 'pending', job_id = NULL, "
+                  "attempts = max(attempts - 1, 0) WHERE id = ?1 AND {}",
+                  kHeld))
       .bind(1, run_id)
+      .bind(9, job_id)
       .run();
+  const bool ours = db_.changes() == 1;
   tx.commit();
+  return ours;
 }
 
-void ResultsStore::write_result(std::int64_t run_id, const core::RunOutcome& o,
-                                const Provenance& p) {
+bool ResultsStore::write_result(std::int64_t run_id, const core::RunOutcome& o,
+                                const Provenance& p, std::int64_t job_id) {
   Transaction tx(db_);
+  {
+    // A run taken over by another job (this one was declared dead) is not this job's to write.
+    Statement held = db_.prepare(fmt::format("SELECT count(*) FROM runs WHERE id = ?1 AND {}",
+                                             kHeld));
+    held.bind(1, run_id).bind(9, job_id);
+    held.step();
+    if (held.integer(0) != 1) return false;
+  }
   const std::string now = utc_now();
   const bool has_log = !o.result.log.empty();
   const core::StepMetrics last = has_log ? o.result.log.back() : core::StepMetrics{};
@@ -473,17 +755,19 @@ void ResultsStore::write_result(std::int64_t run_id, const core::RunOutcome& o,
     }
   }
   db_.prepare(
-         "INSERT INTO attempts (run_id, attempt, started_at, stopped_at, outcome, reason) "
-         "SELECT id, attempts, started_at, ?2, status, error FROM runs WHERE id = ?1")
+         "INSERT INTO attempts (run_id, attempt, started_at, stopped_at, outcome, reason, job_id) "
+         "SELECT id, attempts, started_at, ?2, status, error, job_id FROM runs WHERE id = ?1")
       .bind(1, run_id)
       .bind(2, now)
       .run();
+  db_.prepare("UPDATE runs SET job_id = NULL WHERE id = ?1").bind(1, run_id).run();
   // Fault injection for the reliability tests: hold the write transaction open so that a kill
   // lands inside it.
   if (const char* ms = std::getenv("SYMSWEEP_FAULT_SLOW_WRITE_MS")) {
     std::this_thread::sleep_for(std::chrono::milliseconds(std::atoi(ms)));
   }
   tx.commit();
+  return true;
 }
 
 }  // namespace symsweep::sweeps

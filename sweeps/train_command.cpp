@@ -2,26 +2,74 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <filesystem>
+#include <limits>
+#include <string_view>
 
 #include "core/error.hpp"
 #include "core/npy.hpp"
+#include "core/resources.hpp"
 #include "sweeps/cli.hpp"
+#include "sweeps/limits.hpp"
 #include "sweeps/progress.hpp"
 
 namespace symsweep::sweeps {
 
+namespace {
+
+/// An integer flag parsed strictly: decimal digits with an optional sign, in [lo, hi]; anything
+/// else (a fraction, an overflow, -1 for an unsigned value) is one line naming the flag and the
+/// range. (CLI11 itself wraps -1 into 2^64 - 1 and saturates overflows.)
+template <typename T>
+void add_integer_flag(CLI::App& app, const std::string& name, T& target, std::int64_t lo,
+                      std::int64_t hi, const std::string& help) {
+  app.add_option_function<std::string>(
+         name,
+         [&target, name, lo, hi](const std::string& text) {
+           target = static_cast<T>(parse_integer_flag(name, text, lo, hi));
+         },
+         help)
+      ->default_str(std::to_string(target));
+}
+
+}  // namespace
+
+std::int64_t parse_integer_flag(const std::string& flag, const std::string& text, std::int64_t lo,
+                                std::int64_t hi) {
+  const std::string range = fmt::format("expected an integer in {}..{}", lo, hi);
+  std::string_view digits = text;
+  const bool negative = !digits.empty() && digits.front() == '-';
+  if (!digits.empty() && (digits.front() == '-' || digits.front() == '+')) digits.remove_prefix(1);
+  const bool all_digits = !digits.empty() && std::all_of(digits.begin(), digits.end(), [](char c) {
+    return c >= '0' && c <= '9';
+  });
+  if (!all_digits) throw CLI::ValidationError(fmt::format("{} \"{}\": {}", flag, text, range));
+  std::int64_t value = 0;
+  const auto [ptr, ec] = std::from_chars(text.data() + (text.front() == '+' ? 1 : 0),
+                                         text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || value < lo || value > hi) {
+    // Out of range, or too long for 64 bits (a digit string that from_chars refuses).
+    throw CLI::ValidationError(fmt::format("{} {}: {}{}", flag, text, range,
+                                           negative && lo >= 0 ? " (not negative)" : ""));
+  }
+  return value;
+}
+
 void add_train_flags(CLI::App& app, TrainOptions& o) {
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
   app.add_option("--group", o.run.group, "group spec (see `symsweep groups`)")->capture_default_str();
-  app.add_option("--width", o.run.train.width, "number of particles q")->capture_default_str();
+  add_integer_flag(app, "--width", o.run.train.width, 1, core::TrainConfig::kMaxWidth,
+                   "number of particles q");
   app.add_option("--data-fraction", o.run.data_fraction, "fraction f of the n^2 pairs sampled, in (0, 1]")
       ->capture_default_str();
   app.add_option("--augment", o.run.augment, "augmentation subgroup: none | order:D | generated:i,j")
       ->capture_default_str();
-  app.add_option("--seed", o.run.train.seed, "run seed (split and initial particles)")
-      ->capture_default_str();
-  app.add_option("--steps", o.run.train.steps, "training steps")->capture_default_str();
+  add_integer_flag(app, "--seed", o.run.train.seed, 0, kMax,
+                   "run seed (split and initial particles)");
+  add_integer_flag(app, "--steps", o.run.train.steps, 0, kMax, "training steps");
   app.add_option("--optimizer", o.optimizer, "gd (the Wasserstein flow) | adamw")
       ->capture_default_str();
   app.add_option("--lr", o.run.train.lr, "step eta (gd) or learning rate (adamw)")
@@ -30,11 +78,15 @@ void add_train_flags(CLI::App& app, TrainOptions& o) {
   app.add_option("--init-scale", o.run.train.init_scale, "s in z ~ N(0, s^2 I)")
       ->capture_default_str();
   app.add_option("--precision", o.precision, "f32 | f64")->capture_default_str();
-  app.add_option("--log-every", o.run.train.log_every, "steps between logged metrics (0: ends only)")
-      ->capture_default_str();
+  add_integer_flag(app, "--log-every", o.run.train.log_every, 0, kMax,
+                   "steps between logged metrics (0: ends only)");
   app.add_flag("--json", o.json, "print one JSON object on stdout");
   app.add_option("--save-particles", o.save_particles,
                  "write the final particles as a float64 .npy (q x 3n: w_a | w_b | w_c)");
+  app.add_option("--max-memory", o.max_memory,
+                 "refuse to start when one rank is estimated to need more memory than this, e.g. "
+                 "4G, 1.5GiB (default: MemAvailable, or the cgroup's limit if smaller, shared by "
+                 "the ranks on this node)");
 }
 
 namespace {
@@ -147,7 +199,11 @@ nlohmann::json metrics_json(const core::StepMetrics& m) {
 void validate_train(TrainOptions& o) {
   o.run.train.optimizer = core::parse_optimizer(o.optimizer);
   o.run.train.precision = core::parse_precision(o.precision);
-  o.run.validate_fully();
+  const MemoryLimit limit = memory_limit(o.max_memory);
+  o.run.validate();
+  // RunConfig::validate_fully, keeping the group for the estimate.
+  const core::Group group = core::make_group(o.run.group);
+  const auto subgroup = core::make_subgroup(group, o.run.augment);
   if (!o.save_particles.empty()) {
     const auto dir = std::filesystem::absolute(o.save_particles).parent_path();
     if (!std::filesystem::is_directory(dir)) {
@@ -155,10 +211,35 @@ void validate_train(TrainOptions& o) {
                        " does not exist");
     }
   }
+  // Before anything is allocated: every rank of the world is in the one team.
+  const int ranks = launcher_world_size();
+  try {
+    o.warnings = check_train_resources(o.run, core::task_shape(group),
+                                       static_cast<int>(subgroup.size()), ranks,
+                                       !o.save_particles.empty(), limit);
+  } catch (const InputError& e) {
+    // The machine's memory may differ between the nodes of a job: then the ranks decide
+    // together (run_train), so that none of them goes on alone.
+    if (!o.max_memory.empty() || ranks == 1) throw;
+    o.memory_refusal = e.what();
+  }
 }
 
 int run_train(const TrainOptions& o, core::Reducer& reducer) {
   const bool leader = reducer.rank() == 0;
+  if (reducer.size() > 1) {
+    double refuse = o.memory_refusal.empty() ? 0.0 : 1.0;
+    reducer.max(&refuse, 1);
+    if (refuse > 0.0) {
+      throw InputError(!o.memory_refusal.empty()
+                           ? o.memory_refusal
+                           : "train: a rank on another node has less memory available than this "
+                             "network needs per rank (--max-memory to change)");
+    }
+  }
+  if (leader) {
+    for (const std::string& w : o.warnings) fmt::print(stderr, "symsweep: warning: {}\n", w);
+  }
   Progress progress("train " + o.run.group, o.run.train.steps);
   auto on_log = [&](const core::StepMetrics& m) {
     if (!leader) return;

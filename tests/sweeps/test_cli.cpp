@@ -1,13 +1,22 @@
 // The command line as users run it: the real binary, its exit codes, stderr and stdout.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 
+#include "core/group.hpp"
+#include "core/resources.hpp"
 #include "tests/core/test_util.hpp"
 
 namespace {
@@ -77,6 +86,27 @@ INSTANTIATE_TEST_SUITE_P(
         BadFlags{"unknown precision", "train --precision f16", "f16"},
         BadFlags{"negative lr", "train --lr -1", "lr"},
         BadFlags{"negative steps", "train --steps -3", "steps -3"},
+        // Integers are parsed strictly into their ranges (CLI11 alone wraps -1 into 2^64 - 1).
+        BadFlags{"seed minus one", "train --seed -1",
+                 "--seed -1: expected an integer in 0..9223372036854775807"},
+        BadFlags{"seed 2^64", "train --seed 18446744073709551616",
+                 "--seed 18446744073709551616: expected an integer in 0..9223372036854775807"},
+        BadFlags{"seed 2^63", "train --seed 9223372036854775808", "--seed 9223372036854775808"},
+        BadFlags{"seed a fraction", "train --seed 1.5", "--seed \"1.5\": expected an integer"},
+        BadFlags{"steps minus five", "train --steps -5",
+                 "--steps -5: expected an integer in 0..9223372036854775807"},
+        BadFlags{"steps beyond 64 bits", "train --steps 99999999999999999999",
+                 "--steps 99999999999999999999: expected an integer in 0..9223372036854775807"},
+        BadFlags{"width beyond the maximum", "train --width 16777217",
+                 "--width 16777217: expected an integer in 1..16777216"},
+        BadFlags{"width in scientific notation", "train --width 1e3", "--width \"1e3\""},
+        BadFlags{"log every negative", "train --log-every -1", "--log-every -1"},
+        BadFlags{"max memory malformed", "train --max-memory 4X",
+                 "--max-memory \"4X\": expected a size > 0 such as 512M, 4G, 1.5GiB"},
+        BadFlags{"max memory zero", "train --max-memory 0", "--max-memory \"0\""},
+        BadFlags{"group far too large", "train --group cyclic:1000000",
+                 "order 1000000 exceeds the maximum 4096 (group orders are capped at 4096; its "
+                 "Cayley table and pair list alone would need about 14.6 TiB)"},
         BadFlags{"zero init scale", "train --init-scale 0", "init scale"},
         BadFlags{"negative weight decay", "train --weight-decay -0.5", "weight decay"},
         BadFlags{"unknown flag", "train --bogus 3", "--bogus"},
@@ -219,6 +249,252 @@ TEST(Irreps, JsonCarriesDimensionsIndicatorsAndTheCayleyTable) {
   }
   const Result bad = run("irreps --group dihedral:x");
   EXPECT_EQ(bad.code, 2);
+}
+
+}  // namespace
+
+namespace {
+
+/// A temporary directory, removed with its contents.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& name)
+      : path_(std::filesystem::temp_directory_path() / (name + "_" + std::to_string(::getpid()))) {
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+/// One line on stderr, nothing on stdout, and the exit code.
+void expect_refusal(const Result& r, int code, const std::string& args) {
+  EXPECT_EQ(r.code, code) << args << "\n" << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << "\n" << r.err;
+  EXPECT_TRUE(r.out.empty()) << args << "\n" << r.out;
+}
+
+// A network that cannot fit is refused before anything is allocated, with the estimate.
+TEST(Resources, TrainRefusesANetworkThatCannotFitBeforeAllocating) {
+  struct Case {
+    const char* args;
+    const char* message;
+  };
+  for (const Case& c : {
+           // 45 GiB by the estimate: refused under an 8 GiB limit whatever the machine.
+           Case{"train --group cyclic:13 --width 16777216 --max-memory 8G",
+                "train: width 16777216 on cyclic:13 needs about "},
+           // The largest group order with the default width: |T| = 8.4 M pairs.
+           Case{"train --group cyclic:4096 --max-memory 8G",
+                "train: width 512 on cyclic:4096 needs about "},
+           // Petabytes: refused by the default limit (MemAvailable) on any machine.
+           Case{"train --group cyclic:4096 --width 16777216 --data-fraction 1",
+                "train: width 16777216 on cyclic:4096 needs about "},
+       }) {
+    const auto start = std::chrono::steady_clock::now();
+    const Result r = run(c.args);
+    const double seconds = seconds_since(start);
+    expect_refusal(r, 2, c.args);
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(" per rank ("), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("activations "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("; the limit is "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("--max-memory to change)"), std::string::npos) << r.err;
+    EXPECT_LT(seconds, 2.0) << c.args;  // loose: nothing of the network is built
+  }
+  // The limit is what --max-memory says: Z_23 at q = 512 needs a few MiB.
+  const Result small = run("train --group cyclic:23 --width 512 --steps 2 --max-memory 1M");
+  expect_refusal(small, 2, "--max-memory 1M");
+  EXPECT_NE(small.err.find("the limit is 1 MiB (--max-memory; --max-memory to change)"),
+            std::string::npos)
+      << small.err;
+  const Result fits =
+      run("train --group cyclic:23 --width 512 --steps 2 --max-memory 1.5GiB --json");
+  EXPECT_EQ(fits.code, 0) << fits.err;
+}
+
+// A grid of 10^7 runs is refused by `run --check` from its axis lengths, before expanding it.
+TEST(Resources, RunCheckRefusesATenMillionRunGrid) {
+  const TempDir dir("symsweep_cli_grid");
+  std::string widths;
+  for (int w = 1; w <= 100; ++w) widths += (w > 1 ? ", " : "") + std::to_string(w);
+  std::string groups;
+  for (int n = 2; n <= 11; ++n) {
+    groups += (n > 2 ? ", " : "") + ("\"cyclic:" + std::to_string(n)) + "\"";
+  }
+  const std::string spec = dir / "huge.toml";
+  std::ofstream(spec) << "[sweep]\nname = \"huge\"\nseeds = 10\n[grid]\ngroup = [" << groups
+                      << "]\nwidth = [" << widths
+                      << "]\ndata_fraction = {linspace = [0.01, 1.0, 100]}\n"
+                         "lr = {logspace = [1e-4, 1e-1, 10]}\n";
+  const auto start = std::chrono::steady_clock::now();
+  const Result r = run("run " + spec + " --check");
+  const double seconds = seconds_since(start);
+  expect_refusal(r, 2, "run --check");
+  EXPECT_NE(r.err.find(spec + ": [grid]: the grid has 10000000 runs (group 10 x width 100 x "
+                              "data_fraction 100 x lr 10 x 10 seeds); the limit is 100000 "
+                              "(--max-runs to change)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_LT(seconds, 2.0);  // loose: MPI start-up included
+}
+
+// Peak RSS of the real binary (ru_maxrss of the child, in KiB).
+long peak_rss_kib(const std::string& args) {
+  std::vector<std::string> words;
+  std::istringstream in(args);
+  for (std::string w; in >> w;) words.push_back(w);
+  std::vector<char*> argv;
+  std::string bin = SYMSWEEP_BIN;
+  argv.push_back(bin.data());
+  for (std::string& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int null = open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    dup2(null, 2);
+    execv(bin.c_str(), argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  rusage usage{};
+  wait4(pid, &status, 0, &usage);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << args;
+  return usage.ru_maxrss;
+}
+
+// The memory estimate against the peak RSS of real trainings: within a factor 2 of the growth
+// over a minimal run, for the three regimes (training buffers, a measurement with characters,
+// a measurement with irreps).
+TEST(Resources, TheMemoryEstimateIsWithinAFactorTwoOfThePeakRss) {
+  using symsweep::core::estimate_resources;
+  const long base = peak_rss_kib("train --group cyclic:5 --width 1 --steps 1 --json");
+  struct Case {
+    const char* group;
+    std::int64_t width;
+    double fraction;
+    bool f64;
+  };
+  for (const Case& c : {Case{"cyclic:97", 1024, 1.0, true}, Case{"cyclic:13", 65536, 0.5, false},
+                        Case{"symmetric:5", 4096, 0.05, false}}) {
+    symsweep::core::RunConfig cfg;
+    cfg.group = c.group;
+    cfg.train.width = c.width;
+    cfg.data_fraction = c.fraction;
+    cfg.train.precision = c.f64 ? symsweep::core::Precision::kF64 : symsweep::core::Precision::kF32;
+    cfg.train.steps = 1;
+    cfg.train.log_every = 0;
+    const auto shape = symsweep::core::task_shape(symsweep::core::make_group(c.group));
+    const double estimate = estimate_resources(shape, cfg).memory.peak;
+    std::ostringstream fraction;
+    fraction << c.fraction;
+    const std::string args = std::string("train --group ") + c.group + " --width " +
+                             std::to_string(c.width) + " --data-fraction " + fraction.str() +
+                             " --precision " + (c.f64 ? "f64" : "f32") +
+                             " --steps 1 --log-every 0 --json";
+    const double growth = 1024.0 * static_cast<double>(peak_rss_kib(args) - base);
+    const double ratio = estimate / growth;
+    std::printf("%s: estimate %.1f MiB, measured growth %.1f MiB (baseline %.1f MiB): %.2f\n",
+                args.c_str(), estimate / 1048576.0, growth / 1048576.0, base / 1024.0, ratio);
+    EXPECT_GT(growth, 32.0 * 1048576.0) << args;  // the case is large enough to measure
+    EXPECT_GT(ratio, 0.5) << args;
+    EXPECT_LT(ratio, 2.0) << args;
+  }
+}
+
+// Every command that reads an existing results database: a missing file, a directory, a file
+// that is not SQLite and an SQLite file of someone else exit 3 with one line naming the file,
+// and create nothing.
+TEST(Databases, UnusableDatabasesExitThreeAndNothingIsCreated) {
+  const TempDir dir("symsweep_cli_db");
+  const std::string text = dir / "notes.txt";
+  std::ofstream(text) << "just some text, long enough to be mistaken for nothing in particular\n";
+  const std::string foreign = dir / "foreign.db";
+  ASSERT_EQ(std::system(("/usr/bin/python3 -c \"import sqlite3; c = sqlite3.connect('" + foreign +
+                         "'); c.execute('CREATE TABLE t (x)'); c.commit()\"")
+                            .c_str()),
+            0);
+  const std::string folder = dir / "folder.db";
+  std::filesystem::create_directories(folder);
+  const std::string spec = dir / "s.toml";
+  std::ofstream(spec) << "[sweep]\nname = \"s\"\n[grid]\ngroup = [\"cyclic:5\"]\n"
+                         "data_fraction = [0.5]\n[train]\nsteps = 1\nwidth = 4\n";
+  struct Bad {
+    std::string file, why;
+  };
+  const std::vector<Bad> bad = {{dir / "missing.db", "no such file"},
+                                {folder, "is a directory"},
+                                {text, "not an SQLite database"},
+                                {foreign, "not a symsweep results database"}};
+  // Each command with the file in place of "@".
+  const std::vector<std::string> commands = {"status --db @",
+                                             "runs --db @",
+                                             "show --db @ 1",
+                                             "export --db @ --table runs",
+                                             "sql --db @ \"SELECT 1\"",
+                                             "fit --db @",
+                                             "report --db @ --out " + (dir / "report"),
+                                             "merge " + (dir / "out.db") + " @"};
+  for (const Bad& b : bad) {
+    for (const std::string& command : commands) {
+      std::string args = command;
+      args.replace(args.find('@'), 1, b.file);
+      const Result r = run(args);
+      expect_refusal(r, 3, args);
+      EXPECT_NE(r.err.find("\"" + b.file + "\": " + b.why), std::string::npos) << args << "\n"
+                                                                               << r.err;
+    }
+    // `run` creates a missing database, but refuses one it cannot use.
+    if (b.why != "no such file") {
+      const std::string args = "run " + spec + " --db " + b.file;
+      const Result r = run(args);
+      EXPECT_EQ(r.code, 3) << args << "\n" << r.err;
+    }
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "missing.db"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "out.db"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "report"));
+  // Nothing else appeared (SQLite's readers may leave -wal / -shm beside foreign.db only).
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    const std::string name = e.path().filename().string();
+    EXPECT_TRUE(name == "notes.txt" || name == "s.toml" || name == "folder.db" ||
+                name.starts_with("foreign.db"))
+        << name;
+  }
+}
+
+// merge validates every input before it writes: a bad second input leaves no OUT.
+TEST(Databases, MergeWithABadSecondInputLeavesNoOutput) {
+  const TempDir dir("symsweep_cli_merge");
+  const std::string good = dir / "good.db";
+  ASSERT_EQ(std::system(("/usr/bin/python3 -c \"import sqlite3; c = sqlite3.connect('" + good +
+                         "'); [c.execute(s) for s in ('CREATE TABLE schema_version (version)', "
+                         "'INSERT INTO schema_version VALUES (1)', 'CREATE TABLE runs (id)', "
+                         "'CREATE TABLE sweeps (id)', 'CREATE TABLE sweep_runs (sweep_id)')]; "
+                         "c.commit()\"")
+                            .c_str()),
+            0);
+  const std::string text = dir / "notes.txt";
+  std::ofstream(text) << "not a database\n";
+  const std::string out = dir / "out.db";
+  for (const std::string& second : {text, dir / "missing.db"}) {
+    const Result r = run("merge " + out + " " + good + " " + second);
+    expect_refusal(r, 3, second);
+    EXPECT_NE(r.err.find("merge: IN \"" + second + "\""), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(out));
+  }
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    EXPECT_FALSE(e.path().filename().string().find("out.db") != std::string::npos) << e.path();
+  }
 }
 
 }  // namespace

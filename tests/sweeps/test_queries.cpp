@@ -18,6 +18,7 @@
 #include "core/error.hpp"
 #include "sweeps/cli.hpp"
 #include "sweeps/query_commands.hpp"
+#include "sweeps/jobs.hpp"
 #include "sweeps/store.hpp"
 
 namespace symsweep::sweeps {
@@ -116,7 +117,16 @@ void write_sweep(ResultsStore& store, const std::string& name, const std::string
     id.bind(1, planned_runs[i].config_hash);
     id.step();
     store.mark_running(id.integer(0));
-    if (runs[i].status != "running") store.write_result(id.integer(0), outcome_of(runs[i]), prov);
+    if (runs[i].status == "running") {
+      // Held by a live job: this process, with a long lease.
+      const std::int64_t job = register_job(store.db(), {sweep, 1, 3600.0});
+      store.db().prepare("UPDATE runs SET job_id = ?1 WHERE id = ?2")
+          .bind(1, job)
+          .bind(2, id.integer(0))
+          .run();
+    } else {
+      store.write_result(id.integer(0), outcome_of(runs[i]), prov);
+    }
   }
 }
 
@@ -140,6 +150,9 @@ Outcome invoke(F&& command) {
     r.code = command();
   } catch (const InputError& e) {
     r.code = kExitUsage;
+    r.error = e.what();
+  } catch (const DatabaseError& e) {
+    r.code = kExitDatabase;
     r.error = e.what();
   } catch (const Error& e) {
     r.code = kExitFailure;
@@ -259,6 +272,26 @@ TEST_F(QueryTest, StatusCountsEqualTheInsertedStatusesAndTheEtaFollowsTheDoneRun
       << text.out;
   EXPECT_NE(text.out.find("ETA 1m 40s"), std::string::npos) << text.out;
   EXPECT_EQ(read_bytes(db), before);
+  ASSERT_EQ(j["jobs"].size(), 1u);
+  EXPECT_EQ(j["jobs"][0]["state"], "alive");
+}
+
+TEST_F(QueryTest, StatusShowsNoEtaForRunsThatNoLiveJobTrains) {
+  const std::string db = make_mixed_db();
+  {
+    // The job holding the running run stopped beating long ago: it is dead.
+    Database rw(db, Database::Mode::kReadWrite);
+    rw.exec("UPDATE jobs SET heartbeat = heartbeat - 7200");
+  }
+  const Outcome r = invoke([&] { return show_status({db, true}); });
+  ASSERT_EQ(r.code, kExitOk) << r.error;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["jobs"][0]["state"], "dead");
+  EXPECT_TRUE(j["sweeps"][0]["eta_seconds"].is_null()) << r.out;
+  EXPECT_EQ(j["sweeps"][0]["running_in_live_jobs"], 0);
+  const Outcome text = invoke([&] { return show_status({db, false}); });
+  EXPECT_EQ(text.out.find("ETA"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("1 running run(s) held by no live job"), std::string::npos) << text.out;
 }
 
 TEST_F(QueryTest, StatusListsAtMostTenErrorsMostRecentFirst) {
@@ -676,18 +709,71 @@ TEST_F(QueryTest, MergeRefusesAnOutputThatIsAlsoAnInput) {
   const Outcome missing = invoke([&] {
     return merge_databases({path("o.db"), {path("nope.db")}});
   });
-  EXPECT_EQ(missing.code, kExitUsage);
+  EXPECT_EQ(missing.code, kExitDatabase);
   EXPECT_FALSE(std::filesystem::exists(path("o.db")));
+}
+
+/// Files in `dir` (names), for checking that nothing was left behind; the -wal and -shm files
+/// SQLite's readers leave beside the inputs are not counted (those of out.db are).
+std::set<std::string> files_in(const std::filesystem::path& dir) {
+  std::set<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const std::string name = e.path().filename().string();
+    const bool side = name.ends_with("-wal") || name.ends_with("-shm");
+    if (!side || name.starts_with("out.db") || name.starts_with(".out.db")) names.insert(name);
+  }
+  return names;
+}
+
+TEST_F(QueryTest, MergeWithABadInputLeavesNoOutputBehind) {
+  const std::string a = make_mixed_db("a.db");
+  const std::string text = path("notes.txt");
+  std::ofstream(text) << "not a database at all, just some text that is long enough\n";
+  // A damaged input passes the up-front checks and fails half-way, after `a` was merged.
+  const std::string damaged = make_mixed_db("damaged.db");
+  {
+    Database db(damaged, Database::Mode::kReadWrite);
+    db.exec("ALTER TABLE runs RENAME COLUMN config_hash TO hash_renamed");
+  }
+  const std::set<std::string> before = files_in(dir_);
+  const std::string out = path("out.db");
+
+  const Outcome bad = invoke([&] { return merge_databases({out, {a, text}}); });
+  EXPECT_EQ(bad.code, kExitDatabase) << bad.error;
+  EXPECT_NE(bad.error.find("merge: IN \"" + text + "\": not an SQLite database"),
+            std::string::npos)
+      << bad.error;
+  EXPECT_TRUE(bad.out.empty()) << bad.out;
+  EXPECT_EQ(files_in(dir_), before);
+
+  const Outcome half = invoke([&] { return merge_databases({out, {a, damaged}}); });
+  EXPECT_NE(half.code, kExitOk);
+  EXPECT_NE(half.error.find("config_hash"), std::string::npos) << half.error;
+  EXPECT_EQ(files_in(dir_), before);  // no OUT, no temporary file, no -wal
+
+  // The same with an existing OUT: it is left byte for byte as it was.
+  ASSERT_EQ(invoke([&] { return merge_databases({out, {a}}); }).code, kExitOk);
+  const std::string out_bytes = read_bytes(out);
+  const std::set<std::string> with_out = files_in(dir_);
+  const std::string b = make_mixed_db("b.db");
+  for (const std::string& second : {text, damaged}) {
+    const Outcome r = invoke([&] { return merge_databases({out, {b, second}}); });
+    EXPECT_NE(r.code, kExitOk) << second;
+    EXPECT_EQ(read_bytes(out), out_bytes) << second;
+  }
+  std::set<std::string> expected = with_out;
+  expected.insert("b.db");
+  EXPECT_EQ(files_in(dir_), expected);
 }
 
 TEST_F(QueryTest, ReadersRejectAFileThatIsNotAResultsDatabase) {
   const std::string text = path("notes.txt");
   std::ofstream(text) << "not a database at all, just some text that is long enough\n";
   const Outcome r = invoke([&] { return show_status({text, false}); });
-  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_EQ(r.code, kExitDatabase);
   EXPECT_NE(r.error.find("not an SQLite database"), std::string::npos) << r.error;
   const Outcome missing = invoke([&] { return list_runs({path("nope.db"), "", "table", ""}); });
-  EXPECT_EQ(missing.code, kExitUsage);
+  EXPECT_EQ(missing.code, kExitDatabase);
   EXPECT_NE(missing.error.find("--db"), std::string::npos) << missing.error;
 }
 

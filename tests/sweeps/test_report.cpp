@@ -422,7 +422,8 @@ TEST_F(ReportTest, EveryRunAndSweepOfTheDatabaseAndAChosenRun) {
 TEST_F(ReportTest, InputErrorsAndAMissingGnuplot) {
   ReportOptions o = options();
   o.db = (out_ / "missing.db").string();
-  EXPECT_THROW(run_report(o), InputError);
+  EXPECT_THROW(run_report(o), DatabaseError);
+  EXPECT_FALSE(fs::exists(o.db));
 
   fs::create_directories(out_);
   const std::string empty = (out_ / "empty.db").string();

@@ -1,9 +1,13 @@
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdint>
 #include <set>
 #include <string>
 
 #include "core/error.hpp"
+#include "sweeps/limits.hpp"
 #include "sweeps/spec.hpp"
 #include "tests/core/test_util.hpp"
 
@@ -205,8 +209,209 @@ INSTANTIATE_TEST_SUITE_P(
         BadSpec{"skip_invalid not bool", "[sweep]\nname = \"s\"\nskip_invalid = 1\n" GRID,
                 "true or false", 3},
         BadSpec{"empty name", "[sweep]\nname = \"\"\n" GRID, "must not be empty", 2},
-        BadSpec{"steps negative", HEAD GRID "[train]\nsteps = -4\n", "steps", 7}),
+        BadSpec{"steps negative", HEAD GRID "[train]\nsteps = -4\n", "steps", 7},
+        // Repeated axis values, after canonicalisation, name the value and its line.
+        BadSpec{"seed twice", "[sweep]\nname = \"s\"\nseeds = [0, 0]\n" GRID,
+                "[sweep] seeds: the value 0 appears twice", 3},
+        BadSpec{"seed twice on its line", "[sweep]\nname = \"s\"\nseeds = [\n  3,\n  1,\n  3,\n]\n" GRID,
+                "[sweep] seeds: the value 3 appears twice", 6},
+        BadSpec{"width twice", HEAD GRID "width = [128, 64, 128]\n",
+                "[grid] width: the value 128 appears twice", 6},
+        BadSpec{"group twice", HEAD "[grid]\ngroup = [\"cyclic:7\", \"cyclic:07\"]\ndata_fraction = [0.5]\n",
+                "[grid] group: the value \"cyclic:7\" appears twice (as \"cyclic:7\" and \"cyclic:07\"", 4},
+        BadSpec{"fraction twice", HEAD "[grid]\ngroup = [\"cyclic:5\"]\ndata_fraction = [0.1, 0.10]\n",
+                "[grid] data_fraction: the value 0.1 appears twice", 5},
+        BadSpec{"linspace repeats", HEAD "[grid]\ngroup = [\"cyclic:5\"]\ndata_fraction = {linspace = [0.5, 0.5, 3]}\n",
+                "the value 0.5 appears twice", 5},
+        BadSpec{"augment twice", HEAD GRID "augment = [\"none\", \"order:1\"]\n",
+                "[grid] augment: the value \"none\" appears twice", 6},
+        BadSpec{"lr twice", HEAD GRID "lr = [1e-3, 0.001]\n", "[grid] lr: the value 0.001 appears twice", 6},
+        BadSpec{"optimizer twice", HEAD GRID "optimizer = [\"gd\", \"gd\"]\n", "the value \"gd\" appears twice", 6},
+        // Integers out of range.
+        BadSpec{"seed beyond 64 bits", "[sweep]\nname = \"s\"\nseeds = [18446744073709551616]\n" GRID,
+                "the integer 18446744073709551616 is out of range (TOML integers are "
+                "-9223372036854775808..9223372036854775807)", 3},
+        BadSpec{"negative beyond 64 bits", HEAD GRID "[train]\nsteps = -9223372036854775809\n",
+                "the integer -9223372036854775809 is out of range", 7},
+        BadSpec{"seed 2^63", "[sweep]\nname = \"s\"\nseeds = [9223372036854775808]\n" GRID,
+                "out of range", 3},
+        BadSpec{"width beyond the maximum", HEAD GRID "width = [16777217]\n",
+                "width 16777217: expected an integer in 1..16777216", 6},
+        BadSpec{"log_every negative", HEAD GRID "[train]\nlog_every = -1\n", "log every -1", 7},
+        // Sizes refused before anything is built.
+        BadSpec{"seed count beyond the run limit", "[sweep]\nname = \"s\"\nseeds = 1000000\n" GRID,
+                "1000000 seeds alone exceed the number of runs allowed; the limit is 100000 "
+                "(--max-runs to change)", 3},
+        BadSpec{"linspace beyond the run limit",
+                HEAD "[grid]\ngroup = [\"cyclic:5\"]\ndata_fraction = {linspace = [0.1, 0.5, 1000000000000]}\n",
+                "linspace count 1000000000000 alone exceeds the number of runs allowed", 5},
+        BadSpec{"logspace count zero",
+                HEAD "[grid]\ngroup = [\"cyclic:5\"]\ndata_fraction = {logspace = [0.1, 0.5, 0]}\n",
+                "logspace count 0 must be >= 1", 5}),
     [](const auto& info) { return test::param_name(info.param.what); });
+
+/// The message of the InputError `f` throws ("" when it does not throw).
+template <typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(SpecLimits, AGridOfTenMillionRunsIsRefusedFromItsAxisLengths) {
+  std::string widths;
+  for (int w = 1; w <= 100; ++w) widths += (w > 1 ? ", " : "") + std::to_string(w);
+  std::string groups;
+  for (int n = 2; n <= 11; ++n) groups += fmt::format("{}\"cyclic:{}\"", n > 2 ? ", " : "", n);
+  const std::string text = "[sweep]\nname = \"huge\"\nseeds = 10\n[grid]\ngroup = [" + groups +
+                           "]\nwidth = [" + widths +
+                           "]\ndata_fraction = {linspace = [0.01, 1.0, 100]}\n"
+                           "lr = {logspace = [1e-4, 1e-1, 10]}\n";
+  const auto start = std::chrono::steady_clock::now();
+  const std::string msg = error_of([&] { parse_spec(text, "huge.toml"); });
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(msg,
+            "huge.toml: [grid]: the grid has 10000000 runs (group 10 x width 100 x data_fraction "
+            "100 x lr 10 x 10 seeds); the limit is 100000 (--max-runs to change)");
+  EXPECT_LT(seconds, 2.0);  // a loose bound: expanding 10^7 runs would take far longer
+
+  // A larger limit lets a grid through; a smaller one refuses it.
+  const std::string small = "[sweep]\nname = \"s\"\nseeds = 4\n[grid]\ngroup = [\"cyclic:5\"]\n"
+                            "data_fraction = [0.2, 0.4, 0.6, 0.8]\n";
+  EXPECT_EQ(parse_spec(small, "s.toml", SpecLimits{16}).runs.size(), 16u);
+  EXPECT_NE(error_of([&] { parse_spec(small, "s.toml", SpecLimits{15}); })
+                .find("the grid has 16 runs (data_fraction 4 x 4 seeds); the limit is 15"),
+            std::string::npos);
+  EXPECT_FALSE(error_of([&] { parse_spec(small, "s.toml", SpecLimits{0}); }).empty());
+}
+
+TEST(SpecLimits, AGridBeyondSixtyFourBitsIsRefusedWithoutOverflowing) {
+  const std::string range = "{linspace = [0.01, 0.9, 100000]}";
+  const std::string text = "[sweep]\nname = \"x\"\n[grid]\ngroup = [\"cyclic:5\"]\ndata_fraction = " +
+                           range + "\nlr = " + range + "\nweight_decay = " + range +
+                           "\ninit_scale = " + range + "\n";
+  const std::string msg = error_of([&] { parse_spec(text, "x.toml"); });
+  EXPECT_NE(msg.find("the grid has more than 9223372036854775807 runs (data_fraction 100000 x "
+                     "lr 100000 x weight_decay 100000 x init_scale 100000 x 1 seed)"),
+            std::string::npos)
+      << msg;
+}
+
+TEST(SpecLimits, ResourcesOfTheWorstGridPoint) {
+  const SweepSpec s = parse_spec(R"(
+[sweep]
+name = "mem"
+[grid]
+group = ["cyclic:13", "cyclic:97"]
+width = [8, 4096]
+data_fraction = [0.5]
+[train]
+precision = "f64"
+)",
+                                 "mem.toml");
+  ASSERT_EQ(s.tasks.size(), 2u);
+  EXPECT_EQ(s.tasks.at("cyclic:97").order, 97);
+  core::RunConfig worst;
+  worst.group = "cyclic:97";
+  worst.train.width = 4096;
+  worst.train.precision = core::Precision::kF64;
+  core::ExecutionShape exec;
+  exec.checkpoints = true;  // the spec's default: every 60 s
+  const double need =
+      core::estimate_resources(s.tasks.at("cyclic:97"), worst, exec).memory.peak;
+  // Below the worst point's estimate: refused, naming it; above it (plus the other group's
+  // Task and the spec): accepted.
+  const std::string msg = error_of([&] {
+    check_spec_resources(s, 1, static_cast<std::uint64_t>(need * 0.9), "--max-memory");
+  });
+  EXPECT_NE(msg.find("mem.toml: the largest run, width 4096 on cyclic:97 (f64, adamw, "
+                     "data_fraction 0.5), needs about " + core::format_bytes(need)),
+            std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("the limit is " +
+                     core::format_bytes(static_cast<double>(static_cast<std::uint64_t>(need * 0.9))) +
+                     " (--max-memory; --max-memory to change)"),
+            std::string::npos)
+      << msg;
+  EXPECT_TRUE(check_spec_resources(s, 1, static_cast<std::uint64_t>(need * 1.1)).empty());
+  // Two ranks per run halve the particles per rank.
+  EXPECT_TRUE(error_of([&] {
+                check_spec_resources(s, 2, static_cast<std::uint64_t>(need * 0.9));
+              }).empty());
+
+  // A slow logged measurement is a warning, not a refusal.
+  const SweepSpec slow = parse_spec(R"(
+[sweep]
+name = "slow"
+seeds = 2
+[grid]
+group = ["cyclic:2048"]
+width = [256]
+data_fraction = [0.001]
+)",
+                                    "slow.toml");
+  const auto warnings = check_spec_resources(slow, 1, UINT64_MAX);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("slow.toml: one logged measurement of width 256 on cyclic:2048"),
+            std::string::npos)
+      << warnings[0];
+  EXPECT_NE(warnings[0].find("2 of the 2 runs"), std::string::npos) << warnings[0];
+}
+
+TEST(SpecLimits, MemorySizesAndTheMachineLimit) {
+  EXPECT_EQ(parse_memory_size("1073741824", "--max-memory"), 1073741824u);
+  EXPECT_EQ(parse_memory_size("512M", "--max-memory"), 512u << 20);
+  EXPECT_EQ(parse_memory_size("4G", "--max-memory"), 4ull << 30);
+  EXPECT_EQ(parse_memory_size("4gb", "--max-memory"), 4ull << 30);
+  EXPECT_EQ(parse_memory_size("1.5GiB", "--max-memory"), 3ull << 29);
+  EXPECT_EQ(parse_memory_size("2T", "--max-memory"), 2ull << 40);
+  for (const char* bad : {"", "0", "-1G", "4X", "G", "1.5", "1.", " 4G", "4 G", "4GG", "1e9"}) {
+    const std::string msg = error_of([&] { parse_memory_size(bad, "--max-memory"); });
+    EXPECT_NE(msg.find("--max-memory \"" + std::string(bad) + "\": expected a size > 0"),
+              std::string::npos)
+        << bad << ": " << msg;
+  }
+  EXPECT_EQ(mem_available("MemTotal:       24683652 kB\nMemFree: 1 kB\n"
+                          "MemAvailable:   21449548 kB\nBuffers: 5 kB\n"),
+            21449548ull * 1024);
+  EXPECT_FALSE(mem_available("MemTotal: 5 kB\n").has_value());
+  const MemoryLimit flag = memory_limit("3G");
+  EXPECT_EQ(flag.bytes, 3ull << 30);
+  EXPECT_EQ(flag.source, "--max-memory");
+  const MemoryLimit machine = memory_limit("");
+  EXPECT_GT(machine.bytes, 0u);
+  EXPECT_FALSE(machine.source.empty());
+  EXPECT_EQ(memory_limit_bytes("3G"), 3ull << 30);
+}
+
+TEST(SpecLimits, TrainResourcesRefuseWithTheEstimateAndWarnOfSlowMeasurements) {
+  core::RunConfig c;
+  c.group = "cyclic:13";
+  c.train.width = core::TrainConfig::kMaxWidth;
+  const core::TaskShape z13{13, core::MpKind::kCharacters};
+  const std::string msg = error_of([&] {
+    check_train_resources(c, z13, 1, 1, false, MemoryLimit{1ull << 30, "MemAvailable"});
+  });
+  EXPECT_NE(msg.find("train: width 16777216 on cyclic:13 needs about "), std::string::npos) << msg;
+  EXPECT_NE(msg.find("activations "), std::string::npos) << msg;
+  EXPECT_NE(msg.find("; the limit is 1 GiB (MemAvailable; --max-memory to change)"),
+            std::string::npos)
+      << msg;
+  c.train.width = 64;
+  EXPECT_TRUE(check_train_resources(c, z13, 1, 1, false, MemoryLimit{1ull << 30, ""}).empty());
+  c.group = "cyclic:4096";
+  c.data_fraction = 0.0001;
+  const auto w = check_train_resources(c, core::TaskShape{4096, core::MpKind::kCharacters}, 1, 1,
+                                       false, MemoryLimit{UINT64_MAX, ""});
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_NE(w[0].find("one logged measurement of width 64 on cyclic:4096 takes about"),
+            std::string::npos)
+      << w[0];
+}
 
 }  // namespace
 }  // namespace symsweep::sweeps

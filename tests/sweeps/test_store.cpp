@@ -118,7 +118,7 @@ TEST_F(StoreTest, ReadOnlyConnectionsCannotWrite) {
   ResultsStore ro(path_, Database::Mode::kReadOnly);
   EXPECT_THROW(ro.db().exec("DELETE FROM runs"), Error);
   EXPECT_THROW(ResultsStore((dir_ / "missing.db").string(), Database::Mode::kReadOnly),
-               InputError);
+               DatabaseError);
   EXPECT_FALSE(std::filesystem::exists(dir_ / "missing.db"));
 }
 
@@ -135,6 +135,9 @@ TEST_F(StoreTest, VersionOneFilesMigrateForwardKeepingTheirRows) {
     store.add_runs(store.upsert_sweep(s.name, s.text, s.hash), s.runs);
     // Turn the file back into version 1: what the first release wrote.
     store.db().exec(
+        "DROP TABLE jobs; DROP TABLE sweep_specs; DROP INDEX runs_claim; "
+        "DROP INDEX attempts_run; ALTER TABLE runs DROP COLUMN job_id; "
+        "ALTER TABLE attempts DROP COLUMN job_id; "
         "DROP TABLE critical_fractions; ALTER TABLE fits DROP COLUMN stratum; "
         "ALTER TABLE fits DROP COLUMN model; ALTER TABLE fits DROP COLUMN preferred; "
         "ALTER TABLE potentials DROP COLUMN gap; ALTER TABLE runs DROP COLUMN off_target_energy; "

@@ -351,12 +351,6 @@ class UserStatement {
   std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt_{nullptr, &sqlite3_finalize};
 };
 
-/// DatabaseError unless `path` (given to `flag` of `command`) is an existing results database
-/// (see open_database.hpp; kept under this name for show_status).
-[[maybe_unused]] void require_file(std::string_view command, std::string_view flag,
-                                   const std::string& path) {
-  require_existing_results(path, command, flag);
-}
 
 std::string quote_identifier(const std::string& name) {
   std::string out = "\"";
@@ -736,10 +730,9 @@ std::unique_ptr<RowWriter> make_row_writer(OutputFormat format, std::FILE* out) 
 // Commands
 
 int show_status(const StatusOptions& opts) {
-  require_file("status", "--db", opts.db);
+  require_existing_results(opts.db, "status", "--db");
   ResultsStore store(opts.db, Database::Mode::kReadOnly);
   Database& db = store.db();
-  require_results_schema(db, "status", "--db");
   constexpr int kMaxErrors = 10;
 
   ojson sweeps = ojson::array();

@@ -242,8 +242,17 @@ int finish_job(const RunOptions& opts, const SweepSpec& spec, ResultsStore& stor
       code = kExitFailure;
       reason = report.error;
       fmt::print(stderr, "symsweep: rank 0 (master): {}; the job stops\n", report.error);
-      const std::int64_t n = store.release_runs(job_id, "the job stopped: " + report.error);
-      if (n > 0) fmt::print(stderr, "{} running run(s) are pending again\n", n);
+      try {
+        const std::int64_t n = store.release_runs(job_id, "the job stopped: " + report.error);
+        if (n > 0) fmt::print(stderr, "{} running run(s) are pending again\n", n);
+      } catch (const std::exception&) {
+        // The same cause, already said: the next job takes the runs over once this one is seen
+        // dead (at once on this machine, else after the lease).
+        fmt::print(stderr,
+                   "its running runs stay with job {} until another job sees it dead and takes "
+                   "them over\n",
+                   job_id);
+      }
     } else if (report.signal != 0) {
       code = kExitStopped;
       reason = std::string("stopped by ") + signal_name(report.signal);
@@ -270,7 +279,7 @@ int finish_job(const RunOptions& opts, const SweepSpec& spec, ResultsStore& stor
     if (code == kExitOk || code == kExitRunsFailed) code = kExitFailure;
     reason = e.what();
   }
-  if (auto problem = end_job(store.db(), job_id, code, reason)) {
+  if (auto problem = end_job(store.db(), job_id, code, reason); problem && !report.failed) {
     fmt::print(stderr, "warning: job {} could not be marked ended: {}\n", job_id, *problem);
   }
   std::fflush(stderr);

@@ -12,12 +12,14 @@
 #include <type_traits>
 
 #include "core/error.hpp"
+#include "core/fields.hpp"
 
 namespace symsweep::core {
 
 namespace {
 
-constexpr char kMagic[8] = {'S', 'Y', 'M', 'C', 'K', 'P', 'T', '2'};
+// Version 3: the metrics in core/fields.hpp's order.
+constexpr char kMagic[8] = {'S', 'Y', 'M', 'C', 'K', 'P', 'T', '3'};
 
 std::uint64_t fnv1a(const std::string& bytes) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
@@ -50,29 +52,13 @@ class Writer {
                 sizeof(typename M::Scalar) * static_cast<std::size_t>(m.size()));
   }
   void metrics(const StepMetrics& m) {
-    put(m.step);
-    put(m.train_loss);
-    put(m.train_acc);
-    put(m.test_loss);
-    put(m.test_acc);
-    put(m.full_loss);
-    put<std::uint8_t>(m.rho_kkk ? 1 : 0);
-    if (m.rho_kkk) {
-      put<std::uint64_t>(m.rho_kkk->size());
-      for (const auto& z : *m.rho_kkk) put(z);
-    }
-    put<std::uint8_t>(m.irreps ? 1 : 0);
-    if (m.irreps) {
-      put<std::uint64_t>(m.irreps->size());
-      for (const IrrepValue& v : *m.irreps) put(v);
-    }
-    put(m.max_offtarget_mp);
-    put(m.binary_gap);
-    put(m.frequencies_per_neuron);
-    put(m.off_target_energy);
-    put(m.irrep_concentration);
-    put(m.effective_dim);
-    put(m.drift);
+    visit_step_scalars(m, [&](FieldName, const auto& field) { put(field); });
+    visit_step_vectors(m, [&](const char*, const auto& values) {
+      put<std::uint8_t>(values ? 1 : 0);
+      if (!values) return;
+      put<std::uint64_t>(values->size());
+      for (const auto& v : *values) put(v);
+    });
   }
   std::string& bytes() { return out_; }
 
@@ -111,33 +97,25 @@ class Reader {
   }
   StepMetrics metrics() {
     StepMetrics m;
-    m.step = get<std::int64_t>();
-    m.train_loss = get<double>();
-    m.train_acc = get<double>();
-    m.test_loss = opt<double>();
-    m.test_acc = opt<double>();
-    m.full_loss = get<double>();
-    if (get<std::uint8_t>()) {
+    visit_step_scalars(m, [&](FieldName, auto& field) { read(field); });
+    visit_step_vectors(m, [&](const char*, auto& values) {
+      if (!get<std::uint8_t>()) return;
       const auto n = get<std::uint64_t>();
       if (n > in_.size()) fail("bad length");
-      m.rho_kkk.emplace(n);
-      for (auto& z : *m.rho_kkk) z = get<std::complex<double>>();
-    }
-    if (get<std::uint8_t>()) {
-      const auto n = get<std::uint64_t>();
-      if (n > in_.size()) fail("bad length");
-      m.irreps.emplace(n);
-      for (auto& v : *m.irreps) v = get<IrrepValue>();
-    }
-    m.max_offtarget_mp = opt<double>();
-    m.binary_gap = opt<double>();
-    m.frequencies_per_neuron = opt<double>();
-    m.off_target_energy = opt<double>();
-    m.irrep_concentration = opt<double>();
-    m.effective_dim = get<double>();
-    m.drift = get<Drift>();
+      values.emplace(n);
+      for (auto& v : *values) v = get<typename std::decay_t<decltype(*values)>::value_type>();
+    });
     return m;
   }
+  template <typename V>
+  void read(V& field) {
+    field = get<V>();
+  }
+  template <typename V>
+  void read(std::optional<V>& field) {
+    field = opt<V>();
+  }
+
   [[noreturn]] void fail(const std::string& why) const {
     throw CheckpointError("checkpoint \"" + path_ + "\": " + why);
   }
@@ -186,13 +164,7 @@ void save_checkpoint(const std::string& path, const std::string& run_key, const 
   w.matrix(p.b);
   w.matrix(p.c);
   w.put(s.opt.t);
-  for (int i = 0; i < 3; ++i) {
-    w.matrix(s.opt.m[i]);
-    w.matrix(s.opt.v[i]);
-  }
-  w.matrix(s.initial.q);
-  w.matrix(s.initial.s);
-  w.matrix(s.initial.c);
+  visit_state_rows([&](const char*, const auto& m) { w.matrix(m); }, s);
   w.put<std::uint64_t>(s.log.size());
   for (const StepMetrics& m : s.log) w.metrics(m);
   const std::uint64_t total = w.bytes().size() + sizeof(std::uint64_t);
@@ -239,13 +211,7 @@ std::pair<Particles<T>, TrainState<T>> load_checkpoint(const std::string& path,
   r.matrix(p.b);
   r.matrix(p.c);
   s.opt.t = r.get<std::int64_t>();
-  for (int i = 0; i < 3; ++i) {
-    r.matrix(s.opt.m[i]);
-    r.matrix(s.opt.v[i]);
-  }
-  r.matrix(s.initial.q);
-  r.matrix(s.initial.s);
-  r.matrix(s.initial.c);
+  visit_state_rows([&](const char*, auto& m) { r.matrix(m); }, s);
   const auto entries = r.get<std::uint64_t>();
   if (entries > bytes.size()) r.fail("bad log length");
   for (std::uint64_t i = 0; i < entries; ++i) s.log.push_back(r.metrics());

@@ -18,7 +18,7 @@ struct Samples {
   }
 };
 
-/// Train / test split of all n^2 pairs (SCIENCE §1).
+/// Train / test split of all n^2 pairs (docs/model.md).
 struct Split {
   Samples train;
   Samples test;             ///< complement of train; empty when f = 1 (test metrics are null)
@@ -35,7 +35,7 @@ Split make_split(const Group& g, double fraction, const std::vector<int>& subgro
 Samples all_pairs(const Group& g);
 
 /// Number of connected components of the bipartite graph a1 -- a2 over the pairs (elements in no
-/// pair count as their own components): kappa(T) of SCIENCE §7.
+/// pair count as their own components): kappa(T) of docs/conservation.md.
 int bipartite_components(int n, const Samples& s);
 
 }  // namespace symsweep::core

@@ -9,7 +9,7 @@
 
 namespace symsweep::core {
 
-/// Fourier coefficients of particles for every irrep (SCIENCE §4b), `z` local_count x 3n
+/// Fourier coefficients of particles for every irrep (docs/potentials.md), `z` local_count x 3n
 /// (w_a | w_b | w_c). Entry [rho] of each vector is a local_count x d^2 complex matrix whose
 /// row j is vec(X^rho_j), column-major ((k, l) -> k + d l):
 /// A^rho = (1/n) sum_g w_a[g] rho(g)^H, B^rho likewise, C^rho = (1/n) sum_g w_c[g] rho(g), and
@@ -21,9 +21,10 @@ struct IrrepFourier {
 /// Not collective: the coefficients of the local particles only. Cost O(local_count n^2).
 IrrepFourier irrep_fourier(const IrrepSet& irreps, const Eigen::Ref<const Eigen::MatrixXd>& z);
 
-/// The MP summary of SCIENCE §4b for the whole network (all ranks' particles). Per-irrep vectors
-/// have one entry per irrep in IrrepSet order; entry 0 (the trivial irrep) is unused (NaN for
-/// rho and gap, 0 for l and off_target). Members of a complex-conjugate pair carry equal values.
+/// The MP summary of docs/potentials.md for the whole network (all ranks' particles). Per-irrep
+/// vectors have one entry per irrep in IrrepSet order; entry 0 (the trivial irrep) is unused (NaN
+/// for rho and gap, 0 for l and off_target). Members of a complex-conjugate pair carry equal
+/// values.
 struct IrrepMpSummary {
   Eigen::VectorXd rho;  ///< rho_tau = Re E tr(B^tau A^tau C^tau) / d_tau, target 1
   /// gap_tau = ||M_tau - I_tau||_F / d_tau^(3/2), M_tau = d_tau^2 R^{tau tau tau}, target 0
@@ -41,7 +42,7 @@ struct IrrepMpSummary {
   /// between the two members), the trivial irrep is left out. 1 = every neuron uses one irrep.
   double concentration = 0.0;
   /// n sum_{tau != 1} l_tau + n(n-1): the loss summed over all n^2 pairs (the left side of the
-  /// identity, SCIENCE §2 without the 1/|T|).
+  /// identity, the loss of docs/model.md without the 1/|T|).
   double full_loss_sum_from_mps = 0.0;
 };
 
@@ -54,8 +55,8 @@ struct IrrepMpSummary {
 /// sum_{rho, sigma} d_rho d_sigma ||R^{rho sigma tau}||^2 is a block norm of W. M_tau is W
 /// contracted with the Fourier matrices of tau, so the gap comes from M_tau directly (no
 /// expanded Gram form). The square terms come from two n x (n-1) tensors of the same kind.
-/// The identity holds for any weights: non-zero means enter as in anchors/irreps/
-/// loss_identity.py (with zero-mean weights every term is SCIENCE §4b's).
+/// The identity holds for any weights: non-zero means enter in the centred form of
+/// docs/potentials.md (with zero-mean weights it is the plain formula).
 ///
 /// Cost per call: local 2 q_local n^3 flops (one GEMM, the same as a forward pass over all
 /// n^2 pairs, ~0.7 of a training step at f = 0.5), one reducer.sum of
@@ -105,7 +106,7 @@ class IrrepPotentials {
 IrrepMpSummary irrep_potentials(const IrrepSet& irreps, const Eigen::Ref<const Eigen::MatrixXd>& z,
                                 std::int64_t q, Reducer& reducer);
 
-/// The exact 0/1 solution of SCIENCE §4b as a Q x 3n mean-field particle matrix
+/// The exact 0/1 solution of docs/potentials.md as a Q x 3n mean-field particle matrix
 /// (w_a | w_b | w_c): for every tau != 1, every i, j, l and every real term eps f_a f_b f_c of
 /// Re(tau_ij(a1) tau_jl(a2) conj tau_il(c)) (one term for a real irrep, four otherwise), the
 /// four particles (s1 k f_a, s2 k f_b, eps s1 s2 k f_c), k = (Q d_tau / 4)^(1/3).

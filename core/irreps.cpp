@@ -19,7 +19,7 @@ using cd = std::complex<double>;
 // isotypic eigenvalues of a random central element are O(1) apart, rounding is O(1e-15).
 constexpr double kClusterGap = 1e-7;
 // Inside one isotypic block the lowest d eigenvalues of the random commutant element must agree
-// to kSpreadTol and be kGapTol away from the next one (SCIENCE §4b step 2).
+// to kSpreadTol and be kGapTol away from the next one (docs/irreps.md, step 2).
 constexpr double kSpreadTol = 1e-8;
 constexpr double kGapTol = 1e-6;
 // An attempt is accepted when every verified property holds to this.
@@ -69,7 +69,7 @@ std::vector<std::pair<int, int>> clusters(const Eigen::VectorXd& w, double tol) 
   return out;
 }
 
-/// SCIENCE §4b step 2: inside the isotypic block with orthonormal basis q (n x d^2), the
+/// docs/irreps.md, step 2: inside the isotypic block with orthonormal basis q (n x d^2), the
 /// eigenvectors of the lowest eigenvalue of q^H C q (C a random Hermitian commutant element)
 /// give one irreducible copy. Returns false when the eigenvalues are not cleanly clustered.
 template <typename Scalar>

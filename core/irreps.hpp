@@ -9,7 +9,7 @@
 
 namespace symsweep::core {
 
-/// One unitary irreducible representation of a finite group (SCIENCE §4b).
+/// One unitary irreducible representation of a finite group (docs/irreps.md).
 struct Irrep {
   int dim = 0;        ///< d
   int indicator = 0;  ///< Frobenius-Schur indicator: +1 real, 0 complex, -1 quaternionic
@@ -21,7 +21,7 @@ struct Irrep {
   bool real() const { return indicator == 1; }
 };
 
-/// Maximum deviations of an irrep set from the properties of SCIENCE §4b (all 0 in exact
+/// Maximum deviations of an irrep set from the properties of docs/irreps.md (all 0 in exact
 /// arithmetic). Counts are exact; the rest are max-abs entry errors.
 struct IrrepCheck {
   int irreps_minus_classes = 0;  ///< #irreps - #conjugacy classes
@@ -42,7 +42,7 @@ struct IrrepCheck {
 };
 
 /// The complete set of irreps of a group, computed from its Cayley table by Dixon's method
-/// (SCIENCE §4b: isotypic split by a random Hermitian central element, one copy by a random
+/// (docs/irreps.md: isotypic split by a random Hermitian central element, one copy by a random
 /// Hermitian commutant element, real forms for indicator +1) and verified before use. Costs
 /// O(n^3) plus O(n^2 sum d^3) for the verification; S_5 (n = 120) takes about 20 ms.
 /// Immutable after construction.

@@ -17,7 +17,7 @@ struct ShardRange {
 };
 ShardRange shard_range(std::int64_t q, int ranks, int rank);
 
-/// The particles a process owns (SCIENCE §2): row j of `a`, `b`, `c` is particle
+/// The particles a process owns (docs/model.md): row j of `a`, `b`, `c` is particle
 /// `offset + j`, z_j = (w_a, w_b, w_c), each a row of n weights. `width` is the GLOBAL q, which
 /// the model divides by (the network output is an average over all q particles).
 template <typename T>

@@ -10,8 +10,8 @@
 
 namespace symsweep::core {
 
-/// The dual group of an abelian group built from cyclic factors (SCIENCE §4): frequency k has
-/// the same mixed-radix index set as the elements; chi_k(a) = prod_i exp(2 pi i k_i a_i / n_i).
+/// The dual group of an abelian group built from cyclic factors (docs/potentials.md): frequency k
+/// has the same mixed-radix index set as the elements; chi_k(a) = prod_i exp(2 pi i k_i a_i / n_i).
 class DualGroup {
  public:
   /// Throws InputError unless g has cyclic factors (cyclic:N or product:...).
@@ -28,7 +28,7 @@ class DualGroup {
   std::vector<int> add_, neg_;
 };
 
-/// Fourier coordinates of particles (rows), SCIENCE §4: a = w_a conj(X) / n, b likewise,
+/// Fourier coordinates of particles (rows), docs/potentials.md: a = w_a conj(X) / n, b likewise,
 /// c = w_c X / n (no conjugate), and sq_a, sq_b the coordinates of the squared weights
 /// w_a o w_a, w_b o w_b (their k-th entry is sum_k' z_{p,k'} z_{p,k-k'}).
 struct FourierCoords {
@@ -38,7 +38,7 @@ struct FourierCoords {
 /// `z` is local_count x 3n (w_a | w_b | w_c).
 FourierCoords fourier_coords(const Eigen::Ref<const Eigen::MatrixXd>& z, const DualGroup& dual);
 
-/// The MP summary of SCIENCE §4 for the whole network (all ranks' particles).
+/// The MP summary of docs/potentials.md for the whole network (all ranks' particles).
 struct MpSummary {
   std::vector<std::complex<double>> rho_kkk;  ///< k = 1..n-1 in the dual group's index order
   double max_offtarget = 0.0;  ///< max |rho_{k1 k2 k}| over k != 0, (k1, k2) != (k, k)

@@ -4,6 +4,7 @@
 
 #include "core/checkpoint.hpp"
 #include "core/error.hpp"
+#include "core/fields.hpp"
 
 namespace symsweep::core {
 
@@ -80,14 +81,13 @@ void save_team_checkpoint(RunControl& c, ShardRange range, const Particles<T>& p
   full.wall_seconds = s.wall_seconds;
   full.log = s.log;
   full.opt.t = s.opt.t;
-  for (int i = 0; i < 3; ++i) {
-    if (s.opt.m[i].size() == 0) continue;  // gd has no moments
-    full.opt.m[i] = gather_rows(s.opt.m[i], range, q, reducer);
-    full.opt.v[i] = gather_rows(s.opt.v[i], range, q, reducer);
-  }
-  full.initial.q = gather_rows(s.initial.q, range, q, reducer);
-  full.initial.s = gather_rows(s.initial.s, range, q, reducer);
-  full.initial.c = gather_rows(s.initial.c, range, q, reducer);
+  // Every row-sharded part of the state, from the one list.
+  visit_state_rows(
+      [&](const char*, const auto& local, auto& all_rows) {
+        // Empty (0 x 0) on every rank alike when gd has no moments: a collective skipped by all.
+        if (local.cols() > 0) all_rows = gather_rows(local, range, q, reducer);
+      },
+      s, full);
   if (reducer.rank() != 0) return;
   try {
     save_checkpoint(c.checkpoint_path, c.run_key, all, full);
@@ -132,14 +132,11 @@ std::optional<std::pair<Particles<T>, TrainState<T>>> load_team_checkpoint(
   s.wall_seconds = full.wall_seconds;
   s.log = std::move(full.log);
   s.opt.t = full.opt.t;
-  for (int i = 0; i < 3; ++i) {
-    if (full.opt.m[i].size() == 0) continue;
-    s.opt.m[i] = rows_of(full.opt.m[i], range);
-    s.opt.v[i] = rows_of(full.opt.v[i], range);
-  }
-  s.initial.q = rows_of(full.initial.q, range);
-  s.initial.s = rows_of(full.initial.s, range);
-  s.initial.c = rows_of(full.initial.c, range);
+  visit_state_rows(
+      [&](const char*, const auto& all_rows, auto& local) {
+        if (all_rows.cols() > 0) local = rows_of(all_rows, range);
+      },
+      full, s);
   return std::make_pair(std::move(p), std::move(s));
 }
 

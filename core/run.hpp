@@ -24,6 +24,7 @@ struct RunConfig {
   /// validate(), and also resolves the group and augment specs (so a bad group or a subgroup
   /// that does not exist is an InputError here, before anything starts).
   void validate_fully() const;
+  bool operator==(const RunConfig&) const = default;
 };
 
 /// How a run ended. kInterrupted: stopped early on request after writing a checkpoint; it is

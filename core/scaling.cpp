@@ -12,10 +12,10 @@
 #include "core/error.hpp"
 #include "core/random.hpp"
 
-// Estimator choices (SCIENCE §8).
+// Estimator choices (docs/scaling-laws.md).
 //
-// f*(eps): at each grid fraction take the median test accuracy over the runs (SCIENCE defines
-// f* on the median over seeds, and a median ignores the odd seed that failed to train), fit a
+// f*(eps): at each grid fraction take the median test accuracy over the runs (f* is defined
+// on the median over seeds, and a median ignores the odd seed that failed to train), fit a
 // non-decreasing step function of log f to those medians by weighted isotonic regression
 // (weights = runs per fraction), and cross 1 - eps by linear interpolation in log f between
 // the two grid points that bracket it. Isotonic rather than logistic: it assumes nothing about

@@ -7,8 +7,8 @@
 
 namespace symsweep::core {
 
-/// The finished runs of one cell (SCIENCE §8): runs that share every config value except the
-/// training fraction and the seed. Row i is one run; the three vectors have equal length.
+/// The finished runs of one cell (docs/scaling-laws.md): runs that share every config value except
+/// the training fraction and the seed. Row i is one run; the three vectors have equal length.
 /// `fraction` is in (0, 1], `test_acc` in [0, 1]; runs of one seed at several fractions share
 /// the seed value (the bootstrap resamples seeds, not rows).
 struct CellData {
@@ -63,7 +63,7 @@ struct CellCritical {
   CriticalFraction fstar;
 };
 
-/// The two n-dependences of SCIENCE §8, both times |H|^-gamma eps^-beta when those vary.
+/// The two n-dependences of docs/scaling-laws.md, both times |H|^-gamma eps^-beta when those vary.
 enum class LawModel {
   kPower,  ///< N* = C n^alpha |H|^-gamma eps^-beta
   kNLogN,  ///< N* = C n ln(n) |H|^-gamma eps^-beta

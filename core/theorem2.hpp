@@ -9,7 +9,7 @@
 
 namespace symsweep::core {
 
-/// Theorem 2 of the paper (SCIENCE §4): from z ~ N(0, I) and under its equivariance
+/// Theorem 2 of the paper (docs/potentials.md): from z ~ N(0, I) and under its equivariance
 /// assumptions, rho_kkk(t) = 1 - exp(-C_k t) with t = eta * step. The fits below measure how far
 /// a run is from that regime: C_k per frequency and the R^2 of the fitted curve.
 

@@ -27,7 +27,7 @@ Precision parse_precision(const std::string& s);  ///< "f32" | "f64", else Input
 const char* to_string(Optimizer o);
 const char* to_string(Precision p);
 
-/// The training settings of one run (SCIENCE §3). Data fraction and augmentation live in the
+/// The training settings of one run (docs/model.md). Data fraction and augmentation live in the
 /// Split the run trains on.
 struct TrainConfig {
   static constexpr std::int64_t kMaxWidth = std::int64_t{1} << 24;  ///< the largest q accepted
@@ -45,9 +45,11 @@ struct TrainConfig {
 
   /// Throws InputError naming the field and the expected range.
   void validate() const;
+  // Every setting travels through core/fields.hpp's visit_train_settings: a new one goes there.
+  bool operator==(const TrainConfig&) const = default;
 };
 
-/// The monomial potentials of one non-trivial irrep tau (SCIENCE §4b), logged once per
+/// The monomial potentials of one non-trivial irrep tau (docs/potentials.md), logged once per
 /// complex-conjugate pair.
 struct IrrepValue {
   int index = 0;      ///< position in the group's IrrepSet (0 is the trivial irrep)
@@ -55,9 +57,10 @@ struct IrrepValue {
   int indicator = 1;  ///< Frobenius-Schur indicator: +1 real, 0 complex, -1 quaternionic
   double rho = 0.0;   ///< rho_tau = Re E tr(B A C) / d_tau, target 1
   double gap = 0.0;   ///< ||M_tau - I_tau||_F / d_tau^(3/2), target 0
+  bool operator==(const IrrepValue&) const = default;
 };
 
-/// Everything measured at one logged step (SCIENCE §2-7). Optional values are null where they
+/// Everything measured at one logged step (docs/). Optional values are null where they
 /// do not exist (no test set; MPs of a group without characters).
 struct StepMetrics {
   std::int64_t step = 0;
@@ -76,6 +79,9 @@ struct StepMetrics {
   std::optional<double> off_target_energy, irrep_concentration;
   double effective_dim = 0.0;
   Drift drift;
+  // The fields travel through core/fields.hpp's visit_step_scalars / visit_step_vectors: a new
+  // field goes there too.
+  bool operator==(const StepMetrics&) const = default;
 };
 
 /// Group-level context every run on that group shares: the group, its dual (abelian groups
@@ -152,7 +158,8 @@ struct RunResult {
   bool interrupted = false;      ///< stopped early on request, after a checkpoint
   std::int64_t steps_done = 0;
   double wall_seconds = 0.0;
-  int kappa = 0;  ///< connected components of the training pairs' bipartite graph (SCIENCE §7)
+  /// connected components of the training pairs' bipartite graph (docs/conservation.md)
+  int kappa = 0;
 };
 
 /// Called after each logged step (on every rank; the metrics are global).

@@ -261,6 +261,8 @@ void run_master(const boost::mpi::communicator& world, JobSource& source, Result
     }
     if (!dispatch(src)) idle.push_back(src);
   }
+  // A signal that arrived while an error was already stopping the job still counts.
+  if (report.signal == 0) report.signal = local_signal();
   report.stopped = stopping;
 }
 

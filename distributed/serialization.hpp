@@ -8,6 +8,7 @@
 #include <boost/serialization/vector.hpp>
 #include <optional>
 
+#include "core/fields.hpp"
 #include "core/run.hpp"
 
 namespace boost::serialization {
@@ -43,8 +44,7 @@ void serialize(Archive& ar, std::optional<T>& v, const unsigned int /*version*/)
 
 template <class Archive>
 void serialize(Archive& ar, symsweep::core::TrainConfig& c, const unsigned int /*version*/) {
-  ar & c.width & c.optimizer & c.lr & c.weight_decay & c.init_scale & c.steps & c.precision &
-      c.log_every & c.seed & c.beta1 & c.beta2 & c.adam_eps;
+  symsweep::core::visit_train_settings([&](const char*, bool, auto& field) { ar & field; }, c);
 }
 
 template <class Archive>
@@ -53,20 +53,14 @@ void serialize(Archive& ar, symsweep::core::RunConfig& c, const unsigned int /*v
 }
 
 template <class Archive>
-void serialize(Archive& ar, symsweep::core::Drift& d, const unsigned int /*version*/) {
-  ar & d.q & d.s & d.c;
-}
-
-template <class Archive>
 void serialize(Archive& ar, symsweep::core::IrrepValue& v, const unsigned int /*version*/) {
-  ar & v.index & v.dim & v.indicator & v.rho & v.gap;
+  symsweep::core::visit_irrep_fields(v, [&](const char*, auto& field) { ar & field; });
 }
 
 template <class Archive>
 void serialize(Archive& ar, symsweep::core::StepMetrics& m, const unsigned int /*version*/) {
-  ar & m.step & m.train_loss & m.train_acc & m.test_loss & m.test_acc & m.full_loss & m.rho_kkk &
-      m.irreps & m.max_offtarget_mp & m.binary_gap & m.frequencies_per_neuron &
-      m.off_target_energy & m.irrep_concentration & m.effective_dim & m.drift;
+  symsweep::core::visit_step_scalars(m, [&](symsweep::core::FieldName, auto& f) { ar & f; });
+  symsweep::core::visit_step_vectors(m, [&](const char*, auto& values) { ar & values; });
 }
 
 template <class Archive>

@@ -15,6 +15,7 @@
 #include "sweeps/report_command.hpp"
 #include "sweeps/run_command.hpp"
 #include "sweeps/train_command.hpp"
+#include "symsweep_git_rev.hpp"
 
 namespace symsweep::sweeps {
 
@@ -50,7 +51,7 @@ int run_cli(const std::vector<std::string>& args) {
   const bool root = distributed::launcher_rank() == 0;
   CLI::App app{"symsweep: parameter sweeps of mean-field training on finite-group composition"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string(SYMSWEEP_VERSION) + " (" SYMSWEEP_GIT_REV ")");
+  app.set_version_flag("--version", std::string(SYMSWEEP_VERSION) + " (" + git_rev() + ")");
 
   TrainOptions train_opts;
   CLI::App* train = app.add_subcommand("train", "train one network and print its metrics");

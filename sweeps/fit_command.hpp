@@ -14,10 +14,10 @@ struct FitOptions {
   std::string format = "table";
 };
 
-/// Estimates every cell's critical data fractions f*(eps) and fits the scaling laws of SCIENCE
-/// §8 per stratum (cells that share every setting but the group, augmentation and fraction),
-/// replaces the sweep's rows of `critical_fractions` and `fits` in one transaction, and prints
-/// both. Returns the exit code.
+/// Estimates every cell's critical data fractions f*(eps) and fits the scaling laws of
+/// docs/scaling-laws.md per stratum (cells that share every setting but the group, augmentation
+/// and fraction), replaces the sweep's rows of `critical_fractions` and `fits` in one
+/// transaction, and prints both. Returns the exit code.
 int run_fit(const FitOptions& opts);
 
 }  // namespace symsweep::sweeps

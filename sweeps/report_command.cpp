@@ -447,7 +447,7 @@ std::vector<RunRow> sweep_runs(Database& db, const std::string& sweep) {
 }
 
 /// One row of `critical_fractions`. `low` = 0 / `high` missing mean the bootstrap interval left
-/// the grid (SCIENCE §8); both missing: no interval.
+/// the grid (docs/scaling-laws.md); both missing: no interval.
 struct CriticalRow {
   std::string stratum, group_spec, augment, censoring;
   int order = 0, augment_order = 1;
@@ -1495,7 +1495,7 @@ core::Theorem2Summary run_figure(Context& ctx, Database& db, std::int64_t run_id
       "largest off-target |ρ| (characters) or the off-target energy (irreps). Bottom left: "
       "participation ratio of the particles' "
       "second-moment eigenvalues. Bottom right: relative drift of the conserved "
-      "quantities Q, S, C (SCIENCE §7; weight decay breaks them).";
+      "quantities Q, S, C (docs/conservation.md; weight decay breaks them).";
   Figure fig{b, fmt::format("Run {}", run_id), caption, {b + "-metrics.dat"}};
   if (have_rho) {
     for (const char* f : {"-rho.dat", "-rho-fit.dat", "-theorem2.csv"})

@@ -24,6 +24,7 @@
 #include "sweeps/spec.hpp"
 #include "sweeps/spec_diff.hpp"
 #include "sweeps/store.hpp"
+#include "symsweep_git_rev.hpp"
 
 namespace symsweep::sweeps {
 
@@ -363,7 +364,7 @@ int run_sweep(const RunOptions& opts, const boost::mpi::communicator& world) {
       }
       fmt::print(stderr, "sweep \"{}\": {} runs ({} new), {}; job {}\n", spec.name,
                  spec.runs.size(), added, plan_line(before), job_id);
-      Provenance prov{SYMSWEEP_VERSION, SYMSWEEP_GIT_REV, hostname(),
+      Provenance prov{SYMSWEEP_VERSION, git_rev(), hostname(),
                       distributed::mpi_library_version(), 1};
       const std::string checkpoint_dir =
           opts.checkpoint_dir.empty() ? opts.db + ".checkpoints" : opts.checkpoint_dir;

@@ -11,6 +11,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "core/fields.hpp"
 #include "sweeps/jobs.hpp"
 
 namespace symsweep::sweeps {
@@ -173,9 +174,53 @@ CREATE TABLE sweep_specs (
 );
 INSERT INTO sweep_specs (sweep_id, version, spec, spec_hash, created)
   SELECT id, 1, spec, spec_hash, created FROM sweeps;
+)sql",
+    // 4 -> 5: every training setting is a column of `runs` (core/fields.hpp's list); runs
+    // stored before had the defaults.
+    R"sql(
+ALTER TABLE runs ADD COLUMN beta1 REAL NOT NULL DEFAULT 0.9;
+ALTER TABLE runs ADD COLUMN beta2 REAL NOT NULL DEFAULT 0.999;
+ALTER TABLE runs ADD COLUMN adam_eps REAL NOT NULL DEFAULT 1e-08;
 )sql"};
 
 std::string num(double v) { return fmt::format("{}", v); }
+
+// One training setting as JSON text, an SQL value, and back from a column.
+std::string json_value(std::int64_t v) { return fmt::format("{}", v); }
+std::string json_value(std::uint64_t v) { return fmt::format("{}", v); }
+std::string json_value(double v) { return num(v); }
+std::string json_value(core::Optimizer v) { return fmt::format("\"{}\"", core::to_string(v)); }
+std::string json_value(core::Precision v) { return fmt::format("\"{}\"", core::to_string(v)); }
+
+void bind_setting(Statement& s, int i, std::int64_t v) { s.bind(i, v); }
+void bind_setting(Statement& s, int i, std::uint64_t v) { s.bind(i, static_cast<std::int64_t>(v)); }
+void bind_setting(Statement& s, int i, double v) { s.bind(i, v); }
+void bind_setting(Statement& s, int i, core::Optimizer v) { s.bind(i, core::to_string(v)); }
+void bind_setting(Statement& s, int i, core::Precision v) { s.bind(i, core::to_string(v)); }
+
+void read_setting(const Statement& s, int i, std::int64_t& v) { v = s.integer(i); }
+void read_setting(const Statement& s, int i, std::uint64_t& v) {
+  v = static_cast<std::uint64_t>(s.integer(i));
+}
+void read_setting(const Statement& s, int i, double& v) { v = s.real(i); }
+void read_setting(const Statement& s, int i, core::Optimizer& v) {
+  v = core::parse_optimizer(s.text(i));
+}
+void read_setting(const Statement& s, int i, core::Precision& v) {
+  v = core::parse_precision(s.text(i));
+}
+
+/// The `runs` columns of the training settings, comma-separated, each with `prefix`.
+std::string setting_columns(const std::string& prefix = "") {
+  std::string out;
+  const core::TrainConfig any;
+  core::visit_train_settings(
+      [&](const char* name, bool, const auto&) {
+        out += (out.empty() ? "" : ", ") + prefix + name;
+      },
+      any);
+  return out;
+}
 
 }  // namespace
 
@@ -187,14 +232,18 @@ std::string utc_now() {
 }
 
 std::string canonical_config_json(const core::RunConfig& c) {
-  const core::TrainConfig& t = c.train;
-  return fmt::format(
-      R"({{"group":{},"data_fraction":{},"augment":{},"width":{},"seed":{},)"
-      R"("optimizer":"{}","lr":{},"weight_decay":{},"init_scale":{},"steps":{},)"
-      R"("precision":"{}","log_every":{}}})",
-      nlohmann::json(c.group).dump(), num(c.data_fraction), nlohmann::json(c.augment).dump(), t.width, t.seed, core::to_string(t.optimizer),
-      num(t.lr), num(t.weight_decay), num(t.init_scale), t.steps, core::to_string(t.precision),
-      t.log_every);
+  std::string settings;
+  const core::TrainConfig defaults;
+  core::visit_train_settings(
+      [&](const char* name, bool hashed_at_default, const auto& value, const auto& fallback) {
+        if (hashed_at_default || value != fallback) {
+          settings += fmt::format(R"(,"{}":{})", name, json_value(value));
+        }
+      },
+      c.train, defaults);
+  return fmt::format(R"({{"group":{},"data_fraction":{},"augment":{}{}}})",
+                     nlohmann::json(c.group).dump(), num(c.data_fraction),
+                     nlohmann::json(c.augment).dump(), settings);
 }
 
 std::string content_hash(const std::string& text) {
@@ -295,37 +344,35 @@ std::int64_t ResultsStore::upsert_sweep(const std::string& name, const std::stri
 
 std::int64_t ResultsStore::add_runs(std::int64_t sweep_id, const std::vector<PlannedRun>& runs) {
   Transaction tx(db_);
-  Statement ins = db_.prepare(
+  std::string placeholders;
+  int n = 10;
+  const core::TrainConfig any;
+  core::visit_train_settings(
+      [&](const char*, bool, const auto&) { placeholders += fmt::format(", ?{}", ++n); }, any);
+  Statement ins = db_.prepare(fmt::format(
       "INSERT OR IGNORE INTO runs (sweep_id, config_hash, config_json, group_spec, group_order, "
-      "abelian, width, data_fraction, augment, augment_order, seed, optimizer, lr, weight_decay, "
-      "init_scale, steps, precision, log_every, est_cost) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, "
-      "?19)");
+      "abelian, data_fraction, augment, augment_order, est_cost, {}) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10{})",
+      setting_columns(), placeholders));
   Statement link = db_.prepare(
       "INSERT OR IGNORE INTO sweep_runs (sweep_id, run_id) "
       "SELECT ?1, id FROM runs WHERE config_hash = ?2");
   std::int64_t added = 0;
   for (const PlannedRun& r : runs) {
-    const core::TrainConfig& t = r.config.train;
     ins.bind(1, sweep_id)
         .bind(2, r.config_hash)
         .bind(3, r.config_json)
         .bind(4, r.config.group)
         .bind(5, r.group_order)
         .bind(6, r.abelian ? 1 : 0)
-        .bind(7, t.width)
-        .bind(8, r.config.data_fraction)
-        .bind(9, r.config.augment)
-        .bind(10, r.augment_order)
-        .bind(11, static_cast<std::int64_t>(t.seed))
-        .bind(12, core::to_string(t.optimizer))
-        .bind(13, t.lr)
-        .bind(14, t.weight_decay)
-        .bind(15, t.init_scale)
-        .bind(16, t.steps)
-        .bind(17, core::to_string(t.precision))
-        .bind(18, t.log_every)
-        .bind(19, r.cost);
+        .bind(7, r.config.data_fraction)
+        .bind(8, r.config.augment)
+        .bind(9, r.augment_order)
+        .bind(10, r.cost);
+    int col = 10;
+    core::visit_train_settings(
+        [&](const char*, bool, const auto& value) { bind_setting(ins, ++col, value); },
+        r.config.train);
     ins.run();
     added += db_.changes();
     link.bind(1, sweep_id).bind(2, r.config_hash);
@@ -414,8 +461,8 @@ void ResultsStore::plan(const std::vector<PlannedRun>& runs) {
 std::optional<ResultsStore::PendingRun> ResultsStore::claim_next(std::int64_t job_id) {
   Transaction tx(db_);
   Statement s = db_.prepare(
-      "SELECT runs.id, group_spec, data_fraction, augment, width, seed, optimizer, lr, "
-      "weight_decay, init_scale, steps, precision, log_every, est_cost, config_hash FROM runs "
+      "SELECT runs.id, group_spec, data_fraction, augment, est_cost, config_hash, " +
+      setting_columns() + " FROM runs "
       "WHERE status = 'pending' AND runs.id IN (SELECT run_id FROM temp.planned) "
       "ORDER BY est_cost DESC, runs.id LIMIT 1");
   if (!s.step()) return std::nullopt;
@@ -565,25 +612,18 @@ ResultsStore::PendingRun ResultsStore::pending_from_row(const Statement& s) {
   p.config.group = s.text(1);
   p.config.data_fraction = s.real(2);
   p.config.augment = s.text(3);
-  core::TrainConfig& t = p.config.train;
-  t.width = s.integer(4);
-  t.seed = static_cast<std::uint64_t>(s.integer(5));
-  t.optimizer = core::parse_optimizer(s.text(6));
-  t.lr = s.real(7);
-  t.weight_decay = s.real(8);
-  t.init_scale = s.real(9);
-  t.steps = s.integer(10);
-  t.precision = core::parse_precision(s.text(11));
-  t.log_every = s.integer(12);
-  p.cost = s.real(13);
-  p.config_hash = s.text(14);
+  p.cost = s.real(4);
+  p.config_hash = s.text(5);
+  int col = 5;
+  core::visit_train_settings([&](const char*, bool, auto& field) { read_setting(s, ++col, field); },
+                             p.config.train);
   return p;
 }
 
 std::vector<ResultsStore::PendingRun> ResultsStore::pending_runs(std::int64_t sweep_id) {
   Statement s = db_.prepare(
-      "SELECT runs.id, group_spec, data_fraction, augment, width, seed, optimizer, lr, "
-      "weight_decay, init_scale, steps, precision, log_every, est_cost, config_hash FROM runs "
+      "SELECT runs.id, group_spec, data_fraction, augment, est_cost, config_hash, " +
+      setting_columns() + " FROM runs "
       "JOIN sweep_runs ON sweep_runs.run_id = runs.id "
       "WHERE sweep_runs.sweep_id = ?1 AND status = 'pending' ORDER BY est_cost DESC, runs.id");
   s.bind(1, sweep_id);
@@ -648,82 +688,68 @@ bool ResultsStore::write_result(std::int64_t run_id, const core::RunOutcome& o,
   const std::string now = utc_now();
   const bool has_log = !o.result.log.empty();
   const core::StepMetrics last = has_log ? o.result.log.back() : core::StepMetrics{};
+  // The run's own facts, then its final metrics: one column per field of core/fields.hpp that
+  // has a final value (NULL unless the run is done).
+  std::string final_set;
+  int next = 20;
+  core::visit_step_scalars(last, [&](core::FieldName f, const auto&) {
+    if (f.run_column != nullptr) final_set += fmt::format(", {} = ?{}", f.run_column, next++);
+  });
   Statement up = db_.prepare(
-      "UPDATE runs SET status = ?2, error = ?3, train_loss = ?4, test_loss = ?5, train_acc = ?6, "
-      "test_acc = ?7, full_loss = ?8, binary_gap = ?9, max_offtarget_mp = ?10, "
-      "effective_dim = ?11, conservation_drift = ?12, frequencies_per_neuron = ?13, kappa = ?14, "
-      "train_pairs = ?15, sampled_pairs = ?16, steps_done = ?17, version = ?18, git_rev = ?19, "
-      "host = ?20, ranks = ?21, mpi_library = ?22, finished_at = ?23, wall_seconds = ?24, "
-      "off_target_energy = ?25, irrep_concentration = ?26 WHERE id = ?1");
+      "UPDATE runs SET status = ?2, error = ?3, kappa = ?4, train_pairs = ?5, "
+      "sampled_pairs = ?6, steps_done = ?7, version = ?8, git_rev = ?9, host = ?10, ranks = ?11, "
+      "mpi_library = ?12, finished_at = ?13, wall_seconds = ?14" +
+      final_set + " WHERE id = ?1");
   up.bind(1, run_id).bind(2, core::to_string(o.status));
   if (o.error.empty()) {
     up.bind(3, std::nullopt);
   } else {
     up.bind(3, o.error);
   }
-  if (has_log && o.status == core::RunStatus::kDone) {
-    up.bind(4, last.train_loss)
-        .bind(5, last.test_loss)
-        .bind(6, last.train_acc)
-        .bind(7, last.test_acc)
-        .bind(8, last.full_loss)
-        .bind(9, last.binary_gap)
-        .bind(10, last.max_offtarget_mp)
-        .bind(11, last.effective_dim)
-        .bind(12, last.drift.q)
-        .bind(13, last.frequencies_per_neuron);
-  } else {
-    for (int i = 4; i <= 13; ++i) up.bind(i, std::nullopt);
-  }
   if (o.status == core::RunStatus::kFailed) {
-    for (int i = 14; i <= 17; ++i) up.bind(i, std::nullopt);
+    for (int i = 4; i <= 7; ++i) up.bind(i, std::nullopt);
   } else {
-    up.bind(14, o.result.kappa)
-        .bind(15, static_cast<std::int64_t>(o.train_pairs))
-        .bind(16, static_cast<std::int64_t>(o.sampled_pairs))
-        .bind(17, o.result.steps_done);
+    up.bind(4, o.result.kappa)
+        .bind(5, static_cast<std::int64_t>(o.train_pairs))
+        .bind(6, static_cast<std::int64_t>(o.sampled_pairs))
+        .bind(7, o.result.steps_done);
   }
-  up.bind(18, p.version)
-      .bind(19, p.git_rev)
-      .bind(20, p.host)
-      .bind(21, p.ranks)
-      .bind(22, p.mpi_library)
-      .bind(23, now)
-      .bind(24, o.result.wall_seconds);
-  if (has_log && o.status == core::RunStatus::kDone) {
-    up.bind(25, last.off_target_energy).bind(26, last.irrep_concentration);
-  } else {
-    up.bind(25, std::nullopt).bind(26, std::nullopt);
-  }
+  up.bind(8, p.version)
+      .bind(9, p.git_rev)
+      .bind(10, p.host)
+      .bind(11, p.ranks)
+      .bind(12, p.mpi_library)
+      .bind(13, now)
+      .bind(14, o.result.wall_seconds);
+  const bool final_values = has_log && o.status == core::RunStatus::kDone;
+  next = 20;
+  core::visit_step_scalars(last, [&](core::FieldName f, const auto& value) {
+    if (f.run_column == nullptr) return;
+    if (final_values) {
+      up.bind(next++, value);
+    } else {
+      up.bind(next++, std::nullopt);
+    }
+  });
   up.run();
 
   db_.prepare("DELETE FROM metrics WHERE run_id = ?1").bind(1, run_id).run();
   db_.prepare("DELETE FROM potentials WHERE run_id = ?1").bind(1, run_id).run();
-  Statement met = db_.prepare(
-      "INSERT INTO metrics (run_id, step, train_loss, test_loss, train_acc, test_acc, full_loss, "
-      "binary_gap, max_offtarget_mp, effective_dim, frequencies_per_neuron, drift_q, drift_s, "
-      "drift_c, off_target_energy, irrep_concentration) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+  std::string met_columns, met_values;
+  int n_met = 1;
+  core::visit_step_scalars(last, [&](core::FieldName f, const auto&) {
+    met_columns += fmt::format(", {}", f.name);
+    met_values += fmt::format(", ?{}", ++n_met);
+  });
+  Statement met = db_.prepare(fmt::format("INSERT INTO metrics (run_id{}) VALUES (?1{})",
+                                          met_columns, met_values));
   Statement pot = db_.prepare(
       "INSERT INTO potentials (run_id, step, k, dim, indicator, re, im, gap) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   for (const core::StepMetrics& m : o.result.log) {
-    met.bind(1, run_id)
-        .bind(2, m.step)
-        .bind(3, m.train_loss)
-        .bind(4, m.test_loss)
-        .bind(5, m.train_acc)
-        .bind(6, m.test_acc)
-        .bind(7, m.full_loss)
-        .bind(8, m.binary_gap)
-        .bind(9, m.max_offtarget_mp)
-        .bind(10, m.effective_dim)
-        .bind(11, m.frequencies_per_neuron)
-        .bind(12, m.drift.q)
-        .bind(13, m.drift.s)
-        .bind(14, m.drift.c)
-        .bind(15, m.off_target_energy)
-        .bind(16, m.irrep_concentration);
+    met.bind(1, run_id);
+    int col = 1;
+    core::visit_step_scalars(m, [&](core::FieldName, const auto& value) { met.bind(++col, value); });
     met.run();
     if (m.rho_kkk) {
       // Characters: k is the frequency (dual-group index), dim 1.

@@ -11,7 +11,7 @@
 namespace symsweep::sweeps {
 
 /// Current schema version; `ResultsStore` migrates older files forward when it opens them.
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 /// A run as the store knows it before it is trained.
 struct PlannedRun {

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "core/fields.hpp"
 #include "core/npy.hpp"
 #include "core/resources.hpp"
 #include "sweeps/cli.hpp"
@@ -95,6 +96,17 @@ nlohmann::json opt(const std::optional<double>& v) {
   return v && std::isfinite(*v) ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 nlohmann::json num(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+nlohmann::json json_number(double v) { return num(v); }
+nlohmann::json json_number(const std::optional<double>& v) { return opt(v); }
+nlohmann::json json_number(std::int64_t v) { return v; }
+template <typename V>
+nlohmann::json setting_json(const V& v) {
+  if constexpr (std::is_enum_v<V>) {
+    return core::to_string(v);
+  } else {
+    return v;
+  }
+}
 
 /// The JSON object `train --json` prints: the config, then the final metrics.
 nlohmann::json run_json(const core::RunConfig& c, const core::RunOutcome& out, int ranks) {
@@ -103,19 +115,13 @@ nlohmann::json run_json(const core::RunConfig& c, const core::RunOutcome& out, i
   j["config"] = {{"group", c.group},
                  {"group_order", out.group_order},
                  {"abelian", out.abelian},
-                 {"width", t.width},
                  {"data_fraction", c.data_fraction},
                  {"augment", c.augment},
                  {"augment_order", out.augment_order},
-                 {"seed", t.seed},
-                 {"steps", t.steps},
-                 {"optimizer", core::to_string(t.optimizer)},
-                 {"lr", t.lr},
-                 {"weight_decay", t.weight_decay},
-                 {"init_scale", t.init_scale},
-                 {"precision", core::to_string(t.precision)},
-                 {"log_every", t.log_every},
                  {"ranks", ranks}};
+  core::visit_train_settings(
+      [&](const char* name, bool, const auto& value) { j["config"][name] = setting_json(value); },
+      t);
   j.update(metrics_json(out.result.log.back()));
   j["steps"] = out.result.steps_done;
   j["status"] = core::to_string(out.status);
@@ -158,12 +164,9 @@ void print_summary(const core::RunConfig& c, const core::RunOutcome& out) {
 
 nlohmann::json metrics_json(const core::StepMetrics& m) {
   nlohmann::json j;
-  j["step"] = m.step;
-  j["train_loss"] = num(m.train_loss);
-  j["test_loss"] = opt(m.test_loss);
-  j["train_acc"] = num(m.train_acc);
-  j["test_acc"] = opt(m.test_acc);
-  j["full_loss"] = num(m.full_loss);
+  core::visit_step_scalars(m, [&](core::FieldName f, const auto& value) {
+    j[f.json_key()] = json_number(value);
+  });
   if (m.rho_kkk) {
     nlohmann::json rho = nlohmann::json::array();
     for (const auto& z : *m.rho_kkk) rho.push_back({z.real(), z.imag()});
@@ -174,25 +177,14 @@ nlohmann::json metrics_json(const core::StepMetrics& m) {
   if (m.irreps) {
     nlohmann::json irreps = nlohmann::json::array();
     for (const core::IrrepValue& v : *m.irreps) {
-      irreps.push_back({{"index", v.index},
-                        {"dim", v.dim},
-                        {"indicator", v.indicator},
-                        {"rho", v.rho},
-                        {"gap", v.gap}});
+      nlohmann::json one;
+      core::visit_irrep_fields(v, [&](const char* name, const auto& field) { one[name] = field; });
+      irreps.push_back(std::move(one));
     }
     j["irreps"] = irreps;
   } else {
     j["irreps"] = nullptr;
   }
-  j["off_target_energy"] = opt(m.off_target_energy);
-  j["irrep_concentration"] = opt(m.irrep_concentration);
-  j["max_offtarget_mp"] = opt(m.max_offtarget_mp);
-  j["binary_gap"] = opt(m.binary_gap);
-  j["frequencies_per_neuron"] = opt(m.frequencies_per_neuron);
-  j["effective_dim"] = num(m.effective_dim);
-  j["conservation_drift"] = num(m.drift.q);
-  j["conservation_drift_s"] = num(m.drift.s);
-  j["conservation_drift_c"] = num(m.drift.c);
   return j;
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Speed comparison of symsweep against the PyTorch reference (shared/anchors/torch_ref.py), in one
-# invocation, one thread each, same model and settings (f32 AdamW, lr 3e-3, weight decay 0.1,
-# init scale 0.3, f 0.5): S = (Z_23, q 512), L = (Z_97, q 1024). Runs are interleaved
+# Speed comparison of symsweep against the PyTorch reference (torch_reference.py beside this
+# script: the same network, split and initial particles as symsweep's), in one invocation, one
+# thread each, same model and settings (f32 AdamW, lr 3e-3, weight decay 0.1, init scale 0.3,
+# f 0.5): S = (Z_23, q 512), L = (Z_97, q 1024). Runs are interleaved
 # (torch / symsweep alternate, the order flips every round) and the table shows medians over the
 # rounds, since the machine is shared and noisy. Alongside: OpenBLAS's own single-thread sgemm
 # rate and Eigen's rate (what core's products run on) on the step's three product shapes, and the
@@ -9,7 +10,7 @@
 #
 #   tests/bench/compare_torch.sh [BUILD_DIR]       (default: <repo>/build)
 #
-# Environment: SYMSWEEP_SHARED (the shared/ folder; default <repo>/../shared), ROUNDS (3),
+# Environment: TORCH_REFERENCE (the PyTorch script; default torch_reference.py here), ROUNDS (3),
 # BENCH_REPS (3: repetitions inside each bench_step run), CASES ("S L"), TORCH_STEPS_S (200),
 # TORCH_STEPS_L (30), PYTHON (/usr/bin/python3: Debian's python with torch), SYMSWEEP_BENCH_RAW
 # (a file to which the raw JSON lines are appended), IDLE_MIN / IDLE_WINDOW / IDLE_TIMEOUT (wait
@@ -27,18 +28,18 @@ script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$script_dir/wait_idle.sh"
 repo=$(git -C "$script_dir" rev-parse --show-toplevel 2>/dev/null) || repo=$(cd "$script_dir/../.." && pwd)
 build=${1:-$repo/build}
-shared=${SYMSWEEP_SHARED:-$repo/../shared}
 python=${PYTHON:-/usr/bin/python3}
 rounds=${ROUNDS:-3}
 reps=${BENCH_REPS:-3}
 cases=${CASES:-S L}
 
 bench=$build/tests/bench/bench_step
-torch_ref=$shared/anchors/torch_ref.py
+torch_ref=${TORCH_REFERENCE:-$script_dir/torch_reference.py}
 [[ -x $bench ]] || die "$bench not found: build it (cmake --build $build --target bench_step)"
-[[ -f $torch_ref ]] || die "$torch_ref not found: set SYMSWEEP_SHARED to the shared/ folder"
+[[ -f $torch_ref ]] || die "$torch_ref not found (set TORCH_REFERENCE)"
 command -v jq >/dev/null || die "jq is required"
-"$python" -c 'import torch' 2>/dev/null || die "$python cannot import torch (set PYTHON)"
+"$python" -c 'import torch, numpy' 2>/dev/null ||
+  die "$python cannot import torch and numpy (Debian: python3-torch python3-numpy; or set PYTHON)"
 
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
@@ -56,7 +57,7 @@ run_torch() {  # case
   "$python" "$torch_ref" --n "$n" --width "$q" --data-fraction 0.5 --steps "$steps" \
     --optimizer adamw --lr 3e-3 --weight-decay 0.1 --init-scale 0.3 --precision f32 \
     --seed 0 --threads 1 | tail -n 1 | jq -c --arg c "$1" '{tool: "torch", case: $c} + .' >>"$raw" \
-    || die "torch_ref.py failed on case $1"
+    || die "$(basename "$torch_ref") failed on case $1"
 }
 
 run_symsweep() {  # case

@@ -38,7 +38,7 @@ INSTANTIATE_TEST_SUITE_P(Groups, CosineCircuit,
                          [](const auto& info) { return test::param_name(info.param.group); });
 
 TEST(CosineCircuit, OneNeuronPerFrequencyIsNotEnough) {
-  // SCIENCE §5: Z_23 with one neuron per frequency averages 67 % (48-81 %).
+  // docs/potentials.md: Z_23 with one neuron per frequency averages 67 % (48-81 %).
   const Group g = make_group("cyclic:23");
   double sum = 0.0;
   for (std::uint64_t seed = 0; seed < 10; ++seed) sum += evaluate_all(cosine_circuit(g, 1, seed), g).accuracy;

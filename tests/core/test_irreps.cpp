@@ -164,8 +164,8 @@ TEST(Irreps, OfAbelianGroupsAreTheCharacters) {
 
 class IrrepLossIdentity : public ::testing::TestWithParam<const char*> {};
 
-// SCIENCE §4b: the loss summed over all n^2 pairs = n sum_{tau != 1} l_tau + n(n-1). The left
-// side comes from the network's forward pass, the right side from the MPs alone.
+// docs/potentials.md: the loss summed over all n^2 pairs = n sum_{tau != 1} l_tau + n(n-1). The
+// left side comes from the network's forward pass, the right side from the MPs alone.
 TEST_P(IrrepLossIdentity, HoldsAtRandomZeroMeanParticles) {
   const Group g = make_group(GetParam());
   const IrrepSet irreps(g);
@@ -180,8 +180,8 @@ TEST_P(IrrepLossIdentity, HoldsAtRandomZeroMeanParticles) {
   }
 }
 
-// The centred form of the square terms (anchors/irreps/loss_identity.py) makes the identity
-// hold for any weights, which is what a training run has.
+// The centred form of the square terms (docs/potentials.md, weights with non-zero means) makes
+// the identity hold for any weights, which is what a training run has.
 TEST_P(IrrepLossIdentity, HoldsAtRandomParticlesWithNonZeroMeans) {
   const Group g = make_group(GetParam());
   const IrrepSet irreps(g);
@@ -210,7 +210,7 @@ INSTANTIATE_TEST_SUITE_P(Groups, IrrepLossIdentity,
                          [](const auto& info) { return test::param_name(info.param); });
 
 /// Test-size reference for the summary: every R^{rho sigma tau} and S tensor built explicitly
-/// from irrep_fourier, SCIENCE §4b term by term (zero-mean particles).
+/// from irrep_fourier, docs/potentials.md term by term (zero-mean particles).
 struct DirectTerms {
   Eigen::VectorXd rho, gap, l, off;
 };
@@ -413,22 +413,32 @@ std::string env_or(const char* name, const std::string& fallback) {
   return v != nullptr && *v != '\0' ? std::string(v) : fallback;
 }
 
+/// True when `python` starts and imports numpy.
+bool python_has_numpy(const std::string& python) {
+  const std::string cmd = "'" + python + "' -c 'import numpy' >/dev/null 2>&1";
+  return std::system(cmd.c_str()) == 0;
+}
+
 class NumpyReference : public ::testing::TestWithParam<const char*> {};
 
-// Same table, same particles, per-irrep numbers from anchors/irreps/loss_identity.py (the
-// directory holding irreps.py and loss_identity.py; optional SYMSWEEP_PYTHON, default
-// /usr/bin/python3, which must have numpy).
+// Same table, same particles, per-irrep numbers from the project's own numpy reference,
+// tests/core/reference/irrep_terms.py: irreps from Burnside's characters and induced
+// representations, l_tau from the network's outputs projected on each irrep (not from MPs), the
+// rest from explicit tensors; see tests/core/reference/README.md. The build sets the directory
+// (SYMSWEEP_IRREPS_REFERENCE in tests/core/CMakeLists.txt) and the interpreter (Debian's
+// python3); the environment variables SYMSWEEP_IRREPS_REFERENCE and SYMSWEEP_PYTHON override
+// them. Without numpy the test skips (deploy/install-deps.sh installs python3-numpy).
 TEST_P(NumpyReference, GivesTheSamePerIrrepNumbers) {
-  // The build points at ../shared/anchors/irreps; SYMSWEEP_IRREPS_REFERENCE overrides it.
-  const std::string reference =
+  const std::filesystem::path reference =
       env_or("SYMSWEEP_IRREPS_REFERENCE", SYMSWEEP_IRREPS_REFERENCE_DIR);
-  if (!std::filesystem::exists(std::filesystem::path(reference) / "irreps.py")) {
-    GTEST_SKIP() << "no numpy reference at " << reference;
+  const std::string script = (reference / "irrep_terms.py").string();
+  // The reference is part of the repository: a missing script is a failure, not a skip.
+  ASSERT_TRUE(std::filesystem::exists(script)) << "no reference script " << script;
+  const std::string python = env_or("SYMSWEEP_PYTHON", SYMSWEEP_PYTHON_FOR_TESTS);
+  if (!python_has_numpy(python)) {
+    GTEST_SKIP() << python << " cannot import numpy: the numpy reference did not run "
+                 << "(apt-get install python3-numpy, or set SYMSWEEP_PYTHON)";
   }
-  const std::string python = env_or("SYMSWEEP_PYTHON", "/usr/bin/python3");
-  const std::string script =
-      env_or("SYMSWEEP_IRREPS_SCRIPT",
-             (std::filesystem::path(__FILE__).parent_path() / "irreps_reference.py").string());
 
   const Group g = make_group(GetParam());
   const int n = g.order();
@@ -448,8 +458,8 @@ TEST_P(NumpyReference, GivesTheSamePerIrrepNumbers) {
                     opath = (dir / "out.npy").string();
   write_npy(tpath, table);
   write_npy(zpath, z);
-  const std::string cmd = "'" + python + "' '" + script + "' '" + reference + "' '" + tpath +
-                          "' '" + zpath + "' '" + opath + "'";
+  const std::string cmd =
+      "'" + python + "' '" + script + "' '" + tpath + "' '" + zpath + "' '" + opath + "'";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   const Eigen::MatrixXd ref = read_npy(opath);
   std::filesystem::remove_all(dir);

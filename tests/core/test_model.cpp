@@ -42,7 +42,7 @@ TEST(InitParticles, ValuesDependOnGlobalIndexOnly) {
   EXPECT_NEAR(var, 0.49, 0.15);
 }
 
-/// o(a1, a2) computed term by term from SCIENCE §2, independently of the matrix code.
+/// o(a1, a2) computed term by term from docs/model.md, independently of the matrix code.
 double naive_loss_sum(const Eigen::MatrixXd& z, const Group& g, const Samples& s) {
   const int n = g.order();
   const auto q = static_cast<double>(z.rows());

@@ -9,7 +9,7 @@ namespace {
 
 class LossIdentity : public ::testing::TestWithParam<const char*> {};
 
-// SCIENCE §4: sum over all n^2 pairs of the loss = n sum_{k != 0} l_k + n(n-1) for weights
+// docs/potentials.md: sum over all n^2 pairs of the loss = n sum_{k != 0} l_k + n(n-1) for weights
 // with zero mean over the group axis. The left side comes from the network's forward pass,
 // the right side from the monomial potentials alone.
 TEST_P(LossIdentity, HoldsAtRandomZeroMeanParticles) {

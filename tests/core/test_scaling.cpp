@@ -17,8 +17,8 @@ namespace {
 constexpr int kGroupOrders[] = {12, 18, 24, 30, 36};
 constexpr int kAugmentOrders[] = {1, 2, 3, 4};
 
-/// A synthetic sweep (SCIENCE §8 with known exponents). Run s of a cell has test accuracy
-/// sigmoid((log f - log t - j_s) / width) + noise, clipped to [0, 1], with the seed jitter
+/// A synthetic sweep (docs/scaling-laws.md, with known exponents). Run s of a cell has test
+/// accuracy sigmoid((log f - log t - j_s) / width) + noise, clipped to [0, 1], with the seed jitter
 /// j_s ~ N(0, jitter^2) and the threshold t = C n^alpha |H|^-gamma / n^2 (or C n ln n ...).
 /// The median seed then reaches 1 - eps at f*(eps) = t ((1 - eps) / eps)^width.
 struct Truth {
@@ -319,7 +319,7 @@ TEST(ScalingLaw, IntervalsCoverTheTruthOverReplicates) {
 }
 
 /// Power-law learning curves, test error = min(1, (f / f0)^(-1/beta)) with the seed jitter of
-/// SCIENCE-style sweeps on f0 = n^1.3 |H|^-1 / n^2: then f*(eps) = f0 eps^-beta exactly.
+/// real sweeps on f0 = n^1.3 |H|^-1 / n^2: then f*(eps) = f0 eps^-beta exactly.
 std::vector<CellCritical> learning_curve_sweep(double beta, const std::vector<double>& eps,
                                                std::uint64_t seed) {
   Rng rng(seed, 9);

@@ -21,7 +21,7 @@ RunResult run(const char* group, double fraction, TrainConfig cfg, Precision pre
   return train(task, split, cfg, p, local);
 }
 
-// SCIENCE §3: AdamW (lr 3e-3, weight decay 0.1, s = 0.3, q = 512) learns Z_23 from half the
+// docs/model.md: AdamW (lr 3e-3, weight decay 0.1, s = 0.3, q = 512) learns Z_23 from half the
 // pairs. At 2000 steps test accuracy is 0.92-0.98 depending on the seed (for the PyTorch
 // reference too); by 3000 steps every seed we tried is above 0.98.
 TEST(Learning, AdamWGeneralisesOnZ23FromHalfThePairs) {
@@ -60,7 +60,7 @@ TEST(Learning, LogsTheConfiguredSteps) {
   EXPECT_NEAR(r.log.back().full_loss, r.log.back().train_loss, 1e-12);
 }
 
-// SCIENCE §3: plain gd without weight decay memorises the training set and does not
+// docs/model.md: plain gd without weight decay memorises the training set and does not
 // generalise.
 TEST(Learning, GradientFlowMemorisesWithoutGeneralising) {
   TrainConfig cfg;
@@ -110,7 +110,7 @@ TEST(Learning, NonAbelianGroupsReportIrrepPotentials) {
   EXPECT_FALSE(big.max_offtarget_mp.has_value());
 }
 
-// SCIENCE §4b / issue: S_4 with full data, q 512, the AdamW settings of §3, drives every
+// docs/potentials.md / issue: S_4 with full data, q 512, the AdamW settings above, drives every
 // rho_tau above 0.95 within 3000 steps, and the neurons concentrate on single irreps.
 TEST(Learning, SymmetricGroupS4ReachesItsSymbolicSolution) {
   TrainConfig cfg;

@@ -518,7 +518,7 @@ def part_status(check, a, env, tmp):
     check(not eta, f"status (killed): an ETA is still shown: {eta}")
     rc, out, err = quick([a.binary, "status", "--db", db], env, 60)
     jid = str(js[0].get("id")) if js else "?"
-    line = [x for x in out.splitlines() if re.search(rf"\b{jid}\b", x) and "dead" in x]
+    line = [x for x in out.splitlines() if re.search(rf"\b{re.escape(jid)}\b", x) and "dead" in x]
     check(rc == 0 and line, f"status (text) after kill -9: no dead job line: {out[-500:]}")
     check(not re.search(r"(?i)\beta\b\s*[:=]?\s*\d", out),
           f"status (text): an ETA after kill -9: {out}")

@@ -165,7 +165,8 @@ def part_a(check, a, env, tmp):
     launches = [Started(mpi(2, a.binary, "run", spec, "--db", db), env, tmp, f"a-job{i}")
                 for i in range(3)]
     victim = launches[1]
-    ids = [wait_until(lambda: job_id_of(db, j, a.binary), 60) for j in launches]
+    wait_until(lambda: all(job_id_of(db, j, a.binary) for j in launches), 60)
+    ids = [job_id_of(db, j, a.binary) for j in launches]
     vid = ids[1]
     require(check, None not in ids, f"(a) jobs rows of the 3 launches: {ids}, table {jobs(db)}")
     ok = wait_until(lambda: victim.poll() is None and len(held(db, vid)) >= 1 and

@@ -7,6 +7,7 @@
 #include "sweeps/spec.hpp"
 #include "core/error.hpp"
 #include "sweeps/store.hpp"
+#include "../core/records.hpp"
 
 namespace symsweep::sweeps {
 namespace {
@@ -113,6 +114,70 @@ TEST_F(StoreTest, AResultIsWrittenWithItsCurveAndPotentials) {
   EXPECT_EQ(store.pending_runs(id).size(), 1u);
 }
 
+TEST_F(StoreTest, EveryMetricAndSettingSurvivesTheDatabase) {
+  ResultsStore store(path_, Database::Mode::kReadWrite);
+  SweepSpec s = spec("0.5");
+  s.runs.resize(1);
+  s.runs[0].config.train = test::full_train_config();
+  s.runs[0].config_json = canonical_config_json(s.runs[0].config);
+  s.runs[0].config_hash = content_hash(s.runs[0].config_json);
+  const std::int64_t id = store.upsert_sweep(s.name, s.text, s.hash);
+  store.add_runs(id, s.runs);
+  // The settings come back from the columns as they went in.
+  const auto pending = store.pending_runs(id);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0].config, s.runs[0].config);
+
+  core::RunOutcome o;
+  o.result.log = {test::full_step_metrics(1.0), test::full_step_metrics(2.0)};
+  for (auto& m : o.result.log) m.irreps.reset();  // a group has characters or irreps, not both
+  o.result.log[0].step = 100;
+  o.result.steps_done = 4242;
+  store.mark_running(pending[0].id);
+  ASSERT_TRUE(store.write_result(pending[0].id, o, Provenance{"v", "g", "h", "mpi", 1}));
+  // Every metrics column, named here and not through core/fields.hpp.
+  const core::StepMetrics& m = o.result.log[1];
+  Statement met = store.db().prepare(
+      "SELECT step, train_loss, test_loss, train_acc, test_acc, full_loss, binary_gap, "
+      "max_offtarget_mp, effective_dim, frequencies_per_neuron, drift_q, drift_s, drift_c, "
+      "off_target_energy, irrep_concentration FROM metrics WHERE step = 4242 AND "
+      "train_loss = 2.125");
+  ASSERT_TRUE(met.step());
+  const std::vector<double> expected = {4242.0, m.train_loss, *m.test_loss, m.train_acc,
+                                        *m.test_acc, m.full_loss, *m.binary_gap,
+                                        *m.max_offtarget_mp, m.effective_dim,
+                                        *m.frequencies_per_neuron, m.drift.q, m.drift.s,
+                                        m.drift.c, *m.off_target_energy,
+                                        *m.irrep_concentration};
+  for (int i = 0; i < met.columns(); ++i) EXPECT_EQ(met.real(i), expected[i]) << met.name(i);
+  // The final values in runs are the last logged step's.
+  Statement fin = store.db().prepare(
+      "SELECT train_loss, test_loss, train_acc, test_acc, full_loss, binary_gap, "
+      "max_offtarget_mp, effective_dim, conservation_drift, frequencies_per_neuron, "
+      "off_target_energy, irrep_concentration FROM runs WHERE id = ?1");
+  fin.bind(1, pending[0].id);
+  ASSERT_TRUE(fin.step());
+  const std::vector<double> last = {m.train_loss, *m.test_loss, m.train_acc, *m.test_acc,
+                                    m.full_loss, *m.binary_gap, *m.max_offtarget_mp,
+                                    m.effective_dim, m.drift.q, *m.frequencies_per_neuron,
+                                    *m.off_target_energy, *m.irrep_concentration};
+  for (int i = 0; i < fin.columns(); ++i) EXPECT_EQ(fin.real(i), last[i]) << fin.name(i);
+}
+
+TEST_F(StoreTest, DefaultSettingsKeepTheirStoredConfigHash) {
+  // Settings added later (beta1, beta2, adam_eps) enter the canonical JSON only away from their
+  // defaults: the text of a default config is the one stored before they were listed.
+  core::RunConfig c;
+  EXPECT_EQ(canonical_config_json(c),
+            R"({"group":"cyclic:23","data_fraction":0.5,"augment":"none","width":512,"seed":0,)"
+            R"("optimizer":"adamw","lr":0.003,"weight_decay":0.1,"init_scale":0.3,"steps":2000,)"
+            R"("precision":"f32","log_every":100})");
+  core::RunConfig other = c;
+  other.train.beta2 = 0.98;
+  EXPECT_NE(content_hash(canonical_config_json(other)), content_hash(canonical_config_json(c)));
+  EXPECT_NE(canonical_config_json(other).find(R"("beta2":0.98)"), std::string::npos);
+}
+
 TEST_F(StoreTest, ReadOnlyConnectionsCannotWrite) {
   { ResultsStore store(path_, Database::Mode::kReadWrite); }
   ResultsStore ro(path_, Database::Mode::kReadOnly);
@@ -135,6 +200,8 @@ TEST_F(StoreTest, VersionOneFilesMigrateForwardKeepingTheirRows) {
     store.add_runs(store.upsert_sweep(s.name, s.text, s.hash), s.runs);
     // Turn the file back into version 1: what the first release wrote.
     store.db().exec(
+        "ALTER TABLE runs DROP COLUMN beta1; ALTER TABLE runs DROP COLUMN beta2; "
+        "ALTER TABLE runs DROP COLUMN adam_eps; "
         "DROP TABLE jobs; DROP TABLE sweep_specs; DROP INDEX runs_claim; "
         "DROP INDEX attempts_run; ALTER TABLE runs DROP COLUMN job_id; "
         "ALTER TABLE attempts DROP COLUMN job_id; "

@@ -463,3 +463,18 @@ def require(check, cond, what):
     if not cond:
         raise Abort(what)
     return cond
+
+
+def run_part(check, label, fn, *args):
+    """Runs one part of a test script: an Abort ends just that part, any other exception is one
+    failure and the rest goes on; the part's processes are cleaned up and its time printed."""
+    t0 = time.monotonic()
+    try:
+        fn(*args)
+    except Abort:
+        pass
+    except Exception as e:  # a part that breaks is a failure, the rest goes on
+        check(False, f"{label} raised {type(e).__name__}: {e}")
+    finally:
+        cleanup()
+    print(f"{label} took {time.monotonic() - t0:.1f} s", flush=True)

@@ -20,7 +20,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sweeplib import (  # noqa: E402
-    Abort, Checks, DonePoller, Started, check_exactly_once, cleanup, configure, environment, fill,
+    run_part,
+    Checks, DonePoller, Started, check_exactly_once, cleanup, configure, environment, fill,
     mpi, require, rows, tmpfs, wait_until, workdir)
 
 # 16 runs of about a second each; a log every 500 steps makes each result write tens of KB.
@@ -241,16 +242,7 @@ def main():
             for part, fn in (("a", part_disk_full), ("b", part_lock),
                              ("c", part_sigterm_on_lock)):
                 if part in a.only:
-                    t0 = time.monotonic()
-                    try:
-                        fn(check, a, env, tmp, spec)
-                    except Abort:
-                        pass
-                    except Exception as e:  # a part that breaks is a failure, the rest goes on
-                        check(False, f"({part}) raised {type(e).__name__}: {e}")
-                    finally:
-                        cleanup()
-                    print(f"({part}) took {time.monotonic() - t0:.1f} s", flush=True)
+                    run_part(check, f"({part})", fn, check, a, env, tmp, spec)
     finally:
         cleanup()
     check.finish()

@@ -32,7 +32,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sweeplib import (  # noqa: E402
-    MPIEXEC, Abort, Checks, Started, check_exactly_once, cleanup, configure, environment, fill,
+    run_part,
+    MPIEXEC, Checks, Started, check_exactly_once, cleanup, configure, environment, fill,
     is_full, json_find, mpi, quick, require, rows, status_json, table_exists, tmpfs, wait_until,
     workdir)
 
@@ -287,7 +288,7 @@ def part_diverged(check, a, env, tmp):
     outcomes = [o for o, _ in att]
     check(outcomes.count("retried") == 1 and outcomes.count("diverged") == 2,
           f"--retry diverged: attempts of the diverged run {att}")
-    check(all(r for o, r in att if o == "retried"), f"--retry: a retried attempt without reason")
+    check(all(r for o, r in att if o == "retried"), "--retry: a retried attempt without reason")
     check(rows(db, "SELECT status FROM runs WHERE lr > 1") == [("diverged",)],
           "--retry diverged: the run did not diverge again")
     check(rows(db, "SELECT * FROM runs WHERE status = 'done'") == done_before,
@@ -566,16 +567,7 @@ def main():
     try:
         with workdir() as tmp:
             for name in a.only.split(","):
-                t0 = time.monotonic()
-                try:
-                    PARTS[name](check, a, env, tmp)
-                except Abort:
-                    pass
-                except Exception as e:  # a part that breaks is a failure, the rest goes on
-                    check(False, f"{name}: raised {type(e).__name__}: {e}")
-                finally:
-                    cleanup()
-                print(f"[{name}] took {time.monotonic() - t0:.1f} s", flush=True)
+                run_part(check, f"[{name}]", PARTS[name], check, a, env, tmp)
     finally:
         cleanup()
     check.finish()

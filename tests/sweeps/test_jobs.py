@@ -27,7 +27,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sweeplib import (  # noqa: E402
-    Abort, Checks, DonePoller, Started, attempt_overlaps, bad_time_formats, check_exactly_once,
+    run_part,
+    Checks, DonePoller, Started, attempt_overlaps, bad_time_formats, check_exactly_once,
     cleanup, configure, environment, iso_seconds, jobs, mpi, require, rows, status_json,
     table_exists, wait_until, workdir)
 
@@ -356,28 +357,22 @@ def main():
     check, env = Checks(), environment()
     try:
         with workdir() as tmp:
-            long_ref = None
+            refs = {}
+
+            def long_reference():
+                if "long" not in refs:
+                    refs["long"] = reference(check, a, env, tmp, write(tmp, "long.toml", LONG),
+                                             "(cd)")
+                    n = rows(refs["long"], "SELECT count(*) FROM runs")[0][0]
+                    check(n == LONG_RUNS, f"(cd) reference has {n} runs")
+                return refs["long"]
+
+            parts = {"a": lambda: part_a(check, a, env, tmp),
+                     "b": lambda: part_b(check, a, env, tmp, a.binary),
+                     "c": lambda: part_c(check, a, env, tmp, long_reference()),
+                     "d": lambda: part_d(check, a, env, tmp, long_reference())}
             for part in a.only:
-                t0 = time.monotonic()
-                try:
-                    if part == "a":
-                        part_a(check, a, env, tmp)
-                    elif part == "b":
-                        part_b(check, a, env, tmp, a.binary)
-                    elif part in "cd":
-                        if long_ref is None:
-                            long_ref = reference(check, a, env, tmp,
-                                                 write(tmp, "long.toml", LONG), "(cd)")
-                            n = rows(long_ref, "SELECT count(*) FROM runs")[0][0]
-                            check(n == LONG_RUNS, f"(cd) reference has {n} runs")
-                        (part_c if part == "c" else part_d)(check, a, env, tmp, long_ref)
-                except Abort:
-                    pass
-                except Exception as e:  # a part that breaks is a failure, the rest goes on
-                    check(False, f"({part}) raised {type(e).__name__}: {e}")
-                finally:
-                    cleanup()
-                print(f"({part}) took {time.monotonic() - t0:.1f} s", flush=True)
+                run_part(check, f"({part})", parts[part])
     finally:
         cleanup()
     check.finish()

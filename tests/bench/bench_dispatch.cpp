@@ -1,6 +1,6 @@
 // bench_dispatch: the cost of the master/team scheduler itself (distributed::run_scheduler), run
 // under mpirun. The master (world rank 0) hands out `--runs` identical small runs from a
-// distributed::VectorJobSource to the teams (ranks 1..W-1, `--ranks-per-run` each) and a
+// distributed::VectorWorkSource to the teams (ranks 1..W-1, `--ranks-per-run` each) and a
 // counting ResultSink takes the results. Rank 0 prints one JSON line on stdout (progress on
 // stderr). A benchmark, not a test: it never fails on slowness. See README.md and scaling.sh.
 //
@@ -44,28 +44,17 @@
 #include <thread>
 #include <vector>
 
-#include "core/blas.hpp"
-#include "core/run.hpp"
-#include "distributed/mpi_reducer.hpp"
-#include "distributed/scheduler.hpp"
+#include "symsweep/core/blas.hpp"
+#include "symsweep/core/run.hpp"
+#include "symsweep/distributed/mpi_reducer.hpp"
+#include "symsweep/distributed/scheduler.hpp"
+#include "tests/bench/bench_util.hpp"
 
 namespace {
+using namespace symsweep::bench;
 
 using namespace symsweep;
 namespace mpi = boost::mpi;
-
-double cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0.0;
-  std::sort(v.begin(), v.end());
-  const std::size_t k = v.size();
-  return k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
-}
 
 /// A barrier that does not spin: MPI_Ibarrier polled with 1 ms sleeps.
 void sleepy_barrier(const mpi::communicator& comm) {
@@ -82,7 +71,7 @@ void sleepy_barrier(const mpi::communicator& comm) {
 class CountingSink final : public distributed::ResultSink {
  public:
   explicit CountingSink(double delay_ms) : delay_(delay_ms) {}
-  void accept(const distributed::Job& job, const distributed::JobResult& r) override {
+  void accept(const distributed::WorkItem& job, const distributed::WorkResult& r) override {
     if (delay_ > 0.0) std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(delay_));
     if (job.id != r.id) throw std::runtime_error("result id does not match the job");
     ++count;
@@ -113,10 +102,10 @@ struct Options {
   std::string label = "tiny";
 };
 
-std::vector<distributed::Job> make_jobs(const Options& o) {
-  std::vector<distributed::Job> jobs;
+std::vector<distributed::WorkItem> make_jobs(const Options& o) {
+  std::vector<distributed::WorkItem> jobs;
   for (int i = 0; i < o.runs; ++i) {
-    distributed::Job j;
+    distributed::WorkItem j;
     j.id = i;
     j.config.group = o.group;
     j.config.data_fraction = o.fraction;
@@ -139,7 +128,7 @@ struct Round {
 
 /// Collective on world: one baseline (if on) and one scheduled execution of all jobs.
 Round run_round(const mpi::communicator& world, const Options& o,
-                const std::vector<distributed::Job>& jobs) {
+                const std::vector<distributed::WorkItem>& jobs) {
   const distributed::TeamLayout layout = distributed::make_layout(world.size(), o.ranks_per_run);
   const int teams = static_cast<int>(layout.team_sizes.size());
   const int team = layout.team_of(world.rank());
@@ -150,11 +139,11 @@ Round run_round(const mpi::communicator& world, const Options& o,
     double t = 0.0;
     if (team >= 0) {
       mpi::communicator self(MPI_COMM_SELF, mpi::comm_attach);
-      core::TaskCache cache;
+      core::GroupContextCache cache;
       sleepy_barrier(world);
       const double t0 = MPI_Wtime();
       for (std::size_t i = static_cast<std::size_t>(team); i < jobs.size(); i += teams) {
-        const distributed::JobResult r = distributed::execute_on_team(self, jobs[i], cache);
+        const distributed::WorkResult r = distributed::execute_on_team(self, jobs[i], cache);
         if (r.outcome.status != core::RunStatus::kDone) throw std::runtime_error("run failed");
       }
       t = MPI_Wtime() - t0;
@@ -165,7 +154,7 @@ Round run_round(const mpi::communicator& world, const Options& o,
     mpi::reduce(world, t, round.baseline, mpi::maximum<double>(), 0);
   }
 
-  distributed::VectorJobSource source(world.rank() == 0 ? jobs : std::vector<distributed::Job>{});
+  distributed::VectorWorkSource source(world.rank() == 0 ? jobs : std::vector<distributed::WorkItem>{});
   CountingSink sink(o.sink_delay_ms);
   distributed::SchedulerOptions opts;
   opts.ranks_per_run = o.ranks_per_run;
@@ -227,7 +216,7 @@ int main(int argc, char** argv) {
 
   core::set_blas_threads(1);
   try {
-    const std::vector<distributed::Job> jobs = make_jobs(o);
+    const std::vector<distributed::WorkItem> jobs = make_jobs(o);
     const distributed::TeamLayout layout = distributed::make_layout(world.size(), o.ranks_per_run);
     const int teams = static_cast<int>(layout.team_sizes.size());
     if (world.rank() == 0) {

@@ -13,22 +13,14 @@
 #include <chrono>
 #include <vector>
 
-#include "core/blas.hpp"
-#include "core/irreps.hpp"
-#include "core/run.hpp"
+#include "symsweep/core/blas.hpp"
+#include "symsweep/core/irreps.hpp"
+#include "symsweep/core/run.hpp"
+#include "tests/bench/bench_util.hpp"
 
 namespace {
+using namespace symsweep::bench;
 
-using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
 
 }  // namespace
 
@@ -46,7 +38,7 @@ int main(int argc, char** argv) {
   for (int r = 0; r < 5; ++r) {
     const auto t0 = Clock::now();
     const IrrepSet irreps(s5);
-    build.push_back(seconds_since(t0));
+    build.push_back(elapsed(t0));
   }
 
   RunConfig cfg;
@@ -55,7 +47,7 @@ int main(int argc, char** argv) {
   cfg.train.width = 1024;
   cfg.train.steps = steps;
   cfg.train.precision = Precision::kF32;
-  TaskCache cache;
+  GroupContextCache cache;
   cache.get(cfg.group);  // irreps built once, as in a sweep
   LocalReducer local;
   std::vector<double> logged, plain;
@@ -64,7 +56,7 @@ int main(int argc, char** argv) {
       cfg.train.log_every = every;
       const auto t0 = Clock::now();
       execute_run(cfg, local, cache);
-      (every > 0 ? logged : plain).push_back(seconds_since(t0));
+      (every > 0 ? logged : plain).push_back(elapsed(t0));
     }
   }
   const double with_logs = median(logged), ends_only = median(plain);

@@ -41,38 +41,20 @@
 #include <string>
 #include <vector>
 
-#include "core/blas.hpp"
-#include "core/data.hpp"
-#include "core/group.hpp"
-#include "core/model.hpp"
-#include "core/reducer.hpp"
-#include "core/train.hpp"
-#include "distributed/mpi_reducer.hpp"
+#include "symsweep/core/blas.hpp"
+#include "symsweep/core/data.hpp"
+#include "symsweep/core/group.hpp"
+#include "symsweep/core/model.hpp"
+#include "symsweep/core/reducer.hpp"
+#include "symsweep/core/train.hpp"
+#include "symsweep/distributed/mpi_reducer.hpp"
+#include "tests/bench/bench_util.hpp"
 
 namespace {
+using namespace symsweep::bench;
 
 using namespace symsweep;
 namespace mpi = boost::mpi;
-
-struct Case {
-  std::string name;
-  int n = 0;
-  std::int64_t q = 0;
-  double f = 0.0;
-  std::int64_t steps = 0;
-};
-
-double cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t k = v.size();
-  return k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
-}
 
 /// The CPUs this rank may run on (mpirun's binding), e.g. "0" or "0-1".
 std::string affinity() {
@@ -90,29 +72,11 @@ std::string affinity() {
   return out;
 }
 
-Case parse_case(const std::string& name) {
-  if (name == "S") return {"S", 23, 512, 0.5, 500};
-  if (name == "L") return {"L", 97, 1024, 0.5, 20};
-  if (name.rfind("custom:", 0) != 0) {
-    throw std::invalid_argument("--case " + name + ": expected S, L or custom:N,Q,F,STEPS");
-  }
-  Case c;
-  c.name = name;
-  std::string body = name.substr(7);
-  std::replace(body.begin(), body.end(), ',', ' ');
-  std::istringstream in(body);
-  if (!(in >> c.n >> c.q >> c.f >> c.steps) || c.n < 2 || c.q < 1 || !(c.f > 0 && c.f <= 1) ||
-      c.steps < 2) {
-    throw std::invalid_argument("--case " + name + ": expected custom:N,Q,F,STEPS (STEPS >= 2)");
-  }
-  return c;
-}
-
 /// Collective on world. Rank 0 returns the JSON line; the others an empty object.
 nlohmann::json run_case(const mpi::communicator& world, const Case& cs, int reps,
                         std::uint64_t seed, bool stop_poll) {
   const int P = world.size();
-  const core::Task task(core::make_group("cyclic:" + std::to_string(cs.n)));
+  const core::GroupContext task(core::make_group("cyclic:" + std::to_string(cs.n)));
   const core::Group& g = task.group();
   const core::Split split = core::make_split(g, cs.f, {g.identity()}, seed);
   const auto m = static_cast<std::int64_t>(split.train.size());
@@ -152,7 +116,7 @@ nlohmann::json run_case(const mpi::communicator& world, const Case& cs, int reps
     const double r0 = reducer.seconds_in_reductions();
     const double c0 = cpu_seconds();
     const double t0 = MPI_Wtime();
-    const core::RunResult r =
+    const core::TrainResult r =
         core::train<float>(task, split, c, p, reducer, {}, poll ? &control : nullptr);
     s.wall = MPI_Wtime() - t0;
     s.cpu = cpu_seconds() - c0;
@@ -315,7 +279,7 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 0;
   bool stop_poll = false;
   app.add_option("--case", cases,
-                 "S (Z_23, q 512, f 0.5), L (Z_97, q 1024, f 0.5) or custom:N,Q,F,STEPS")
+                 kCaseHelp)
       ->capture_default_str();
   app.add_option("--reps", reps, "repetitions (the median is reported)")
       ->check(CLI::Range(1, 1000))

@@ -33,12 +33,13 @@
 
 #include <time.h>
 
-#include "core/blas.hpp"
-#include "core/data.hpp"
-#include "core/group.hpp"
-#include "core/model.hpp"
-#include "core/reducer.hpp"
-#include "core/train.hpp"
+#include "symsweep/core/blas.hpp"
+#include "symsweep/core/data.hpp"
+#include "symsweep/core/group.hpp"
+#include "symsweep/core/model.hpp"
+#include "symsweep/core/reducer.hpp"
+#include "symsweep/core/train.hpp"
+#include "tests/bench/bench_util.hpp"
 
 // OpenBLAS, linked directly (BLAS::BLAS) whatever core is built with. Declared here rather than
 // through <cblas.h>, whose Debian alternative may be netlib's; the enum arguments of cblas_sgemm
@@ -53,57 +54,10 @@ char* openblas_get_config(void);
 }
 
 namespace {
+using namespace symsweep::bench;
 
 using namespace symsweep;
-using Clock = std::chrono::steady_clock;
 using MatF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic>;
-
-struct Case {
-  std::string name;
-  int n = 0;
-  std::int64_t q = 0;
-  double f = 0.0;
-  std::int64_t steps = 0;
-};
-
-double elapsed(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-/// CPU seconds of the whole process: compared with the wall time it shows whether a run was
-/// descheduled (the machine is shared).
-double cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t k = v.size();
-  return k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
-}
-
-/// Seconds per call of `fn`: `reps` repetitions of `iters` calls each, median of the reps.
-template <typename F>
-std::vector<double> per_call(int reps, std::int64_t iters, F&& fn) {
-  std::vector<double> out;
-  for (int r = 0; r < reps; ++r) {
-    const auto t0 = Clock::now();
-    for (std::int64_t i = 0; i < iters; ++i) fn();
-    out.push_back(elapsed(t0) / static_cast<double>(iters));
-  }
-  return out;
-}
-
-/// Enough calls of `fn` for about `target` seconds per repetition (at least 3).
-template <typename F>
-std::int64_t calibrate(double target, F&& fn) {
-  const auto t0 = Clock::now();
-  fn();
-  const double one = std::max(elapsed(t0), 1e-7);
-  return std::max<std::int64_t>(3, static_cast<std::int64_t>(target / one));
-}
 
 constexpr int kColMajor = 102, kNoTrans = 111, kTrans = 112;  // CBLAS enum values
 
@@ -180,7 +134,7 @@ std::string core_products_backend() {
 }
 
 nlohmann::json run_case(const Case& cs, int reps, std::uint64_t seed, bool gemm) {
-  const core::Task task(core::make_group("cyclic:" + std::to_string(cs.n)));
+  const core::GroupContext task(core::make_group("cyclic:" + std::to_string(cs.n)));
   const core::Group& g = task.group();
   const core::Split split = core::make_split(g, cs.f, {g.identity()}, seed);
   const auto m = static_cast<std::int64_t>(split.train.size());
@@ -209,7 +163,7 @@ nlohmann::json run_case(const Case& cs, int reps, std::uint64_t seed, bool gemm)
     c.steps = steps;
     const double c0 = cpu_seconds();
     const auto t0 = Clock::now();
-    const core::RunResult r = core::train<float>(task, split, c, p, reducer);
+    const core::TrainResult r = core::train<float>(task, split, c, p, reducer);
     const double t = elapsed(t0);
     cpu = cpu_seconds() - c0;
     if (r.diverged || r.steps_done != steps) throw std::runtime_error("training diverged");
@@ -299,20 +253,6 @@ nlohmann::json run_case(const Case& cs, int reps, std::uint64_t seed, bool gemm)
   return j;
 }
 
-Case parse_custom(const std::string& spec) {
-  // custom:N,Q,F,STEPS
-  Case c;
-  c.name = spec;
-  std::string body = spec.substr(spec.find(':') + 1);
-  std::replace(body.begin(), body.end(), ',', ' ');
-  std::istringstream in(body);
-  if (!(in >> c.n >> c.q >> c.f >> c.steps) || c.n < 2 || c.q < 1 || !(c.f > 0 && c.f <= 1) ||
-      c.steps < 2) {
-    throw std::invalid_argument("--case " + spec + ": expected custom:N,Q,F,STEPS (STEPS >= 2)");
-  }
-  return c;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -323,7 +263,7 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 0;
   bool no_gemm = false;
   app.add_option("--case", cases,
-                 "S (Z_23, q 512, f 0.5), L (Z_97, q 1024, f 0.5) or custom:N,Q,F,STEPS")
+                 kCaseHelp)
       ->capture_default_str();
   app.add_option("--reps", reps, "repetitions (the median is reported)")
       ->check(CLI::Range(1, 1000))
@@ -338,16 +278,7 @@ int main(int argc, char** argv) {
   openblas_set_num_threads(1);  // the reference sgemm
   try {
     for (const std::string& name : cases) {
-      Case c;
-      if (name == "S") {
-        c = {"S", 23, 512, 0.5, 500};
-      } else if (name == "L") {
-        c = {"L", 97, 1024, 0.5, 20};
-      } else if (name.rfind("custom:", 0) == 0) {
-        c = parse_custom(name);
-      } else {
-        throw std::invalid_argument("--case " + name + ": expected S, L or custom:N,Q,F,STEPS");
-      }
+      Case c = parse_case(name);
       if (steps > 0) c.steps = steps;
       std::cout << run_case(c, reps, seed, !no_gemm).dump() << std::endl;
     }

@@ -7,7 +7,7 @@
 #include <complex>
 #include <vector>
 
-#include "core/train.hpp"
+#include "symsweep/core/train.hpp"
 
 namespace symsweep::test {
 

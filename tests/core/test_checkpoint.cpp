@@ -5,8 +5,8 @@
 #include <fstream>
 #include <memory>
 
-#include "core/checkpoint.hpp"
-#include "core/run.hpp"
+#include "symsweep/core/checkpoint.hpp"
+#include "symsweep/core/run.hpp"
 
 namespace symsweep::core {
 namespace {
@@ -49,7 +49,7 @@ class Checkpoints : public ::testing::TestWithParam<Precision> {
 
   std::filesystem::path dir_;
   RunConfig cfg_;
-  TaskCache cache_;
+  GroupContextCache cache_;
 };
 
 void expect_same_run(const RunOutcome& a, const RunOutcome& b) {

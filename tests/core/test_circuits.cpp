@@ -1,9 +1,9 @@
 #include <gtest/gtest.h>
 
-#include "core/circuits.hpp"
-#include "core/error.hpp"
-#include "core/model.hpp"
-#include "core/potentials.hpp"
+#include "symsweep/core/circuits.hpp"
+#include "symsweep/core/error.hpp"
+#include "symsweep/core/model.hpp"
+#include "symsweep/core/potentials.hpp"
 #include "tests/core/test_util.hpp"
 
 namespace symsweep::core {

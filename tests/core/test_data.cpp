@@ -10,9 +10,9 @@
 #include <utility>
 #include <vector>
 
-#include "core/data.hpp"
-#include "core/error.hpp"
-#include "core/group.hpp"
+#include "symsweep/core/data.hpp"
+#include "symsweep/core/error.hpp"
+#include "symsweep/core/group.hpp"
 
 namespace symsweep::core {
 namespace {

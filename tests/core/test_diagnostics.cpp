@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "core/circuits.hpp"
-#include "core/diagnostics.hpp"
-#include "core/train.hpp"
+#include "symsweep/core/circuits.hpp"
+#include "symsweep/core/diagnostics.hpp"
+#include "symsweep/core/train.hpp"
 #include "tests/core/test_util.hpp"
 
 namespace symsweep::core {
@@ -39,7 +39,7 @@ TEST(FrequenciesPerNeuron, SingleFrequencyNeuronsHoldTwoFrequencies) {
 
 /// Q, S and C drift of `steps` steps of the flow (gd, no weight decay, f64) with step `eta`.
 Drift flow_drift(double eta, std::int64_t steps) {
-  const Task task(make_group("cyclic:5"));
+  const GroupContext task(make_group("cyclic:5"));
   const Split split = make_split(task.group(), 0.6, {0}, 1);
   TrainConfig cfg;
   cfg.width = 8;
@@ -52,7 +52,7 @@ Drift flow_drift(double eta, std::int64_t steps) {
   cfg.log_every = 0;
   LocalReducer local;
   auto p = init_particles<double>(5, cfg.width, ShardRange{0, cfg.width}, 1.0, 7);
-  const RunResult r = train(task, split, cfg, p, local);
+  const TrainResult r = train(task, split, cfg, p, local);
   EXPECT_FALSE(r.diverged);
   return r.log.back().drift;
 }
@@ -71,7 +71,7 @@ TEST(Conservation, HalvingTheStepQuartersTheDriftOfQ) {
 }
 
 TEST(Conservation, WeightDecayBreaksTheInvariants) {
-  const Task task(make_group("cyclic:5"));
+  const GroupContext task(make_group("cyclic:5"));
   const Split split = make_split(task.group(), 0.6, {0}, 1);
   TrainConfig cfg;
   cfg.width = 8;

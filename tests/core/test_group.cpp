@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "core/error.hpp"
-#include "core/group.hpp"
+#include "symsweep/core/error.hpp"
+#include "symsweep/core/group.hpp"
 
 namespace symsweep::core {
 namespace {

@@ -8,13 +8,13 @@
 #include <string>
 #include <vector>
 
-#include "core/data.hpp"
-#include "core/error.hpp"
-#include "core/irrep_potentials.hpp"
-#include "core/irreps.hpp"
-#include "core/model.hpp"
-#include "core/npy.hpp"
-#include "core/potentials.hpp"
+#include "symsweep/core/data.hpp"
+#include "symsweep/core/error.hpp"
+#include "symsweep/core/irrep_potentials.hpp"
+#include "symsweep/core/irreps.hpp"
+#include "symsweep/core/model.hpp"
+#include "symsweep/core/npy.hpp"
+#include "symsweep/core/potentials.hpp"
 #include "tests/core/test_util.hpp"
 
 namespace symsweep::core {

@@ -3,9 +3,9 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "core/error.hpp"
-#include "core/model.hpp"
-#include "core/npy.hpp"
+#include "symsweep/core/error.hpp"
+#include "symsweep/core/model.hpp"
+#include "symsweep/core/npy.hpp"
 #include "tests/core/test_util.hpp"
 
 namespace symsweep::core {

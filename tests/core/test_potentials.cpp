@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "core/model.hpp"
-#include "core/potentials.hpp"
+#include "symsweep/core/model.hpp"
+#include "symsweep/core/potentials.hpp"
 #include "tests/core/test_util.hpp"
 
 namespace symsweep::core {

@@ -7,8 +7,8 @@
 #include <set>
 #include <string>
 
-#include "core/checkpoint.hpp"
-#include "core/fields.hpp"
+#include "symsweep/core/checkpoint.hpp"
+#include "symsweep/core/fields.hpp"
 #include "records.hpp"
 
 namespace symsweep::core {
@@ -35,7 +35,10 @@ TEST(Records, FieldNamesAreUnique) {
   const StepMetrics metrics;
   visit_step_scalars(metrics, [&](FieldName f, const auto&) {
     EXPECT_TRUE(names.insert(f.name).second) << f.name;
-    EXPECT_TRUE(json.insert(f.json_key()).second) << f.json_key();
+    EXPECT_TRUE(json.insert(f.name).second) << f.name;
+    if (f.json_alias != nullptr) {
+      EXPECT_TRUE(json.insert(f.json_alias).second) << f.json_alias;
+    }
   });
   std::set<std::string> settings;
   const TrainConfig config;
@@ -56,7 +59,7 @@ TYPED_TEST(CheckpointRecords, EveryFieldOfTheStateAndItsLogSurvivesACheckpoint) 
   const auto path = std::filesystem::temp_directory_path() /
                     ("symsweep_records_" + std::to_string(::getpid()) + ".ckpt");
   Particles<T> p;
-  p.width = 5;
+  p.global_count = 5;
   p.a = Particles<T>::Mat::Random(5, 3);
   p.b = Particles<T>::Mat::Random(5, 3);
   p.c = Particles<T>::Mat::Random(5, 3);

@@ -2,8 +2,8 @@
 // real trainings is checked in tests/sweeps/test_cli.cpp, against the real binary.)
 #include <gtest/gtest.h>
 
-#include "core/group.hpp"
-#include "core/resources.hpp"
+#include "symsweep/core/group.hpp"
+#include "symsweep/core/resources.hpp"
 
 namespace symsweep::core {
 namespace {
@@ -91,7 +91,7 @@ TEST(Resources, MeasurementsOfLargeGroupsCostMoreThanASmallTrainingSet) {
   const ResourceEstimate e = estimate_resources(z, c);
   EXPECT_GT(e.measure_flops, 1000.0 * e.step_flops);
   EXPECT_GT(e.measure_seconds, 60.0);
-  // The Task of Z_4096: table, pairs, characters: about 36 n^2 bytes.
+  // The GroupContext of Z_4096: table, pairs, characters: about 36 n^2 bytes.
   EXPECT_NEAR(e.memory.task, 36.0 * 4096.0 * 4096.0, 1e6);
   EXPECT_DOUBLE_EQ(task_bytes(z), e.memory.task);
   // Logging every step keeps a StepMetrics per step, with rho_kkk.

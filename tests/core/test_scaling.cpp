@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "core/error.hpp"
-#include "core/random.hpp"
-#include "core/scaling.hpp"
+#include "symsweep/core/error.hpp"
+#include "random.hpp"
+#include "symsweep/core/scaling.hpp"
 
 namespace symsweep::core {
 namespace {

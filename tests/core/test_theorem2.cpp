@@ -5,9 +5,9 @@
 #include <limits>
 #include <vector>
 
-#include "core/error.hpp"
-#include "core/random.hpp"
-#include "core/theorem2.hpp"
+#include "symsweep/core/error.hpp"
+#include "random.hpp"
+#include "symsweep/core/theorem2.hpp"
 
 namespace symsweep::core {
 namespace {

@@ -1,13 +1,13 @@
 #include <gtest/gtest.h>
 
-#include "core/error.hpp"
-#include "core/train.hpp"
+#include "symsweep/core/error.hpp"
+#include "symsweep/core/train.hpp"
 
 namespace symsweep::core {
 namespace {
 
-RunResult run(const char* group, double fraction, TrainConfig cfg, Precision precision) {
-  const Task task(make_group(group));
+TrainResult run(const char* group, double fraction, TrainConfig cfg, Precision precision) {
+  const GroupContext task(make_group(group));
   const Split split = make_split(task.group(), fraction, {task.group().identity()}, cfg.seed);
   LocalReducer local;
   cfg.precision = precision;
@@ -30,7 +30,7 @@ TEST(Learning, AdamWGeneralisesOnZ23FromHalfThePairs) {
     cfg.seed = seed;
     cfg.steps = 3000;
     cfg.log_every = 1000;
-    const RunResult r = run("cyclic:23", 0.5, cfg, Precision::kF32);
+    const TrainResult r = run("cyclic:23", 0.5, cfg, Precision::kF32);
     ASSERT_FALSE(r.diverged);
     const StepMetrics& last = r.log.back();
     EXPECT_GE(*last.test_acc, 0.95) << "seed " << seed;
@@ -47,7 +47,7 @@ TEST(Learning, LogsTheConfiguredSteps) {
   cfg.width = 16;
   cfg.steps = 25;
   cfg.log_every = 10;
-  const RunResult r = run("cyclic:5", 1.0, cfg, Precision::kF64);
+  const TrainResult r = run("cyclic:5", 1.0, cfg, Precision::kF64);
   ASSERT_EQ(r.log.size(), 4u);
   EXPECT_EQ(r.log[0].step, 0);
   EXPECT_EQ(r.log[1].step, 10);
@@ -71,7 +71,7 @@ TEST(Learning, GradientFlowMemorisesWithoutGeneralising) {
   cfg.lr = 1.0;
   cfg.weight_decay = 0.0;
   cfg.init_scale = 1.0;
-  const RunResult r = run("cyclic:7", 0.7, cfg, Precision::kF64);
+  const TrainResult r = run("cyclic:7", 0.7, cfg, Precision::kF64);
   ASSERT_FALSE(r.diverged);
   for (std::size_t i = 1; i < r.log.size(); ++i) {
     EXPECT_LT(r.log[i].train_loss, r.log[i - 1].train_loss) << "step " << r.log[i].step;
@@ -87,7 +87,7 @@ TEST(Learning, HugeStepIsReportedAsDiverged) {
   cfg.steps = 500;
   cfg.optimizer = Optimizer::kGd;
   cfg.lr = 1e6;
-  const RunResult r = run("cyclic:7", 0.5, cfg, Precision::kF32);
+  const TrainResult r = run("cyclic:7", 0.5, cfg, Precision::kF32);
   EXPECT_TRUE(r.diverged);
   EXPECT_LT(r.steps_done, 500);
 }
@@ -103,7 +103,7 @@ TEST(Learning, NonAbelianGroupsReportIrrepPotentials) {
   EXPECT_EQ((*s3.irreps)[1].dim, 2);
   EXPECT_TRUE(s3.binary_gap.has_value());
   EXPECT_TRUE(s3.off_target_energy.has_value());
-  // Beyond Task::kMaxIrrepOrder the metrics are null, never zeros.
+  // Beyond GroupContext::kMaxIrrepOrder the metrics are null, never zeros.
   const StepMetrics big = run("dihedral:200", 0.5, cfg, Precision::kF32).log.back();
   EXPECT_FALSE(big.irreps.has_value());
   EXPECT_FALSE(big.binary_gap.has_value());
@@ -116,7 +116,7 @@ TEST(Learning, SymmetricGroupS4ReachesItsSymbolicSolution) {
   TrainConfig cfg;
   cfg.steps = 3000;
   cfg.log_every = 1000;
-  const RunResult r = run("symmetric:4", 1.0, cfg, Precision::kF32);
+  const TrainResult r = run("symmetric:4", 1.0, cfg, Precision::kF32);
   ASSERT_FALSE(r.diverged);
   const StepMetrics& first = r.log.front();
   const StepMetrics& last = r.log.back();

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "core/random.hpp"
+#include "random.hpp"
 
 namespace symsweep::test {
 

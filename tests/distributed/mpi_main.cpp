@@ -7,7 +7,7 @@
 #include <boost/mpi/communicator.hpp>
 #include <boost/mpi/environment.hpp>
 
-#include "core/blas.hpp"
+#include "symsweep/core/blas.hpp"
 
 int main(int argc, char** argv) {
   boost::mpi::environment env(argc, argv);

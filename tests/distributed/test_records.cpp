@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "../core/records.hpp"
-#include "distributed/serialization.hpp"
+#include "symsweep/distributed/serialization.hpp"
 
 namespace symsweep::distributed {
 namespace {

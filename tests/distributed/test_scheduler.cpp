@@ -5,7 +5,7 @@
 #include <cmath>
 #include <map>
 
-#include "distributed/scheduler.hpp"
+#include "symsweep/distributed/scheduler.hpp"
 
 namespace symsweep::distributed {
 namespace {
@@ -13,21 +13,21 @@ namespace {
 /// Collects results on the master; counts how often each job id arrives.
 class CollectingSink final : public ResultSink {
  public:
-  void accept(const Job& job, const JobResult& result) override {
+  void accept(const WorkItem& job, const WorkResult& result) override {
     EXPECT_EQ(job.id, result.id);
     ++count[result.id];
     results[result.id] = result;
   }
   std::map<std::int64_t, int> count;
-  std::map<std::int64_t, JobResult> results;
+  std::map<std::int64_t, WorkResult> results;
 };
 
 /// 40 small runs of mixed size (group order, width, steps), in f64.
-std::vector<Job> mixed_jobs() {
+std::vector<WorkItem> mixed_jobs() {
   const char* groups[] = {"cyclic:5", "cyclic:7", "product:2x3", "cyclic:11", "dihedral:3"};
-  std::vector<Job> jobs;
+  std::vector<WorkItem> jobs;
   for (int i = 0; i < 40; ++i) {
-    Job j;
+    WorkItem j;
     j.id = 1000 + i;
     j.config.group = groups[i % 5];
     j.config.data_fraction = 0.4 + 0.1 * (i % 4);
@@ -44,11 +44,11 @@ std::vector<Job> mixed_jobs() {
 
 double rel(double a, double b) { return std::abs(a - b) / std::max(std::abs(b), 1e-300); }
 
-void check_against_alone(const CollectingSink& sink, const std::vector<Job>& jobs) {
-  core::TaskCache cache;
+void check_against_alone(const CollectingSink& sink, const std::vector<WorkItem>& jobs) {
+  core::GroupContextCache cache;
   core::LocalReducer local;
-  for (const Job& j : jobs) {
-    const JobResult& r = sink.results.at(j.id);
+  for (const WorkItem& j : jobs) {
+    const WorkResult& r = sink.results.at(j.id);
     if (r.outcome.status == core::RunStatus::kFailed) continue;
     const core::RunOutcome alone = core::execute_run(j.config, local, cache);
     ASSERT_EQ(r.outcome.result.log.size(), alone.result.log.size()) << j.id;
@@ -70,8 +70,8 @@ class Scheduler : public ::testing::TestWithParam<int> {};
 
 TEST_P(Scheduler, EveryRunExactlyOnceWithTheResultOfRunningItAlone) {
   boost::mpi::communicator world;
-  const std::vector<Job> jobs = mixed_jobs();
-  VectorJobSource source(jobs);
+  const std::vector<WorkItem> jobs = mixed_jobs();
+  VectorWorkSource source(jobs);
   CollectingSink sink;
   SchedulerOptions opts;
   opts.ranks_per_run = GetParam();
@@ -88,20 +88,20 @@ TEST_P(Scheduler, EveryRunExactlyOnceWithTheResultOfRunningItAlone) {
 
 TEST_P(Scheduler, DivergedAndFailedRunsDoNotStopTheSweep) {
   boost::mpi::communicator world;
-  std::vector<Job> jobs = mixed_jobs();
+  std::vector<WorkItem> jobs = mixed_jobs();
   jobs.resize(10);
   jobs[3].config.train.optimizer = core::Optimizer::kGd;
   jobs[3].config.train.lr = 1e7;  // diverges
   jobs[3].config.train.steps = 200;
   jobs[6].config.group = "cyclic:0";  // fails validation on every rank of its team
-  VectorJobSource source(jobs);
+  VectorWorkSource source(jobs);
   CollectingSink sink;
   SchedulerOptions opts;
   opts.ranks_per_run = GetParam();
   run_scheduler(world, &source, &sink, opts);
   if (world.rank() != 0) return;
   ASSERT_EQ(sink.results.size(), 10u);
-  for (const Job& j : jobs) {
+  for (const WorkItem& j : jobs) {
     const core::RunOutcome& o = sink.results.at(j.id).outcome;
     if (j.id == jobs[3].id) {
       EXPECT_EQ(o.status, core::RunStatus::kDiverged);
@@ -130,13 +130,13 @@ TEST(TeamLayout, FillsTeamsAndKeepsTheRemainder) {
 }
 
 TEST(TeamLayout, SourceHandsOutLargestCostFirst) {
-  std::vector<Job> jobs(5);
+  std::vector<WorkItem> jobs(5);
   const double costs[] = {3, 9, 1, 9, 5};
   for (int i = 0; i < 5; ++i) {
     jobs[i].id = i;
     jobs[i].cost = costs[i];
   }
-  VectorJobSource source(jobs);
+  VectorWorkSource source(jobs);
   std::vector<std::int64_t> order;
   while (auto j = source.next()) order.push_back(j->id);
   EXPECT_EQ(order, std::vector<std::int64_t>({1, 3, 4, 0, 2}));

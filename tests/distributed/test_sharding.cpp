@@ -3,8 +3,8 @@
 #include <boost/mpi/communicator.hpp>
 #include <cmath>
 
-#include "core/run.hpp"
-#include "distributed/mpi_reducer.hpp"
+#include "symsweep/core/run.hpp"
+#include "symsweep/distributed/mpi_reducer.hpp"
 
 namespace symsweep::distributed {
 namespace {
@@ -37,7 +37,7 @@ std::vector<Eigen::Index> predictions(const Eigen::MatrixXd& z, const core::Grou
 TEST(Sharding, ShardedRunEqualsUnshardedRun) {
   boost::mpi::communicator world;
   const core::RunConfig cfg = z23_config();
-  core::TaskCache cache;
+  core::GroupContextCache cache;
   MpiReducer team(world);
   Eigen::MatrixXd sharded_particles;
   const core::RunOutcome sharded = core::execute_run(cfg, team, cache, {}, &sharded_particles);
@@ -90,7 +90,7 @@ TEST(Sharding, IrrepPotentialsEqualUnsharded) {
   cfg.train.steps = 60;
   cfg.train.log_every = 20;
   cfg.train.precision = core::Precision::kF64;
-  core::TaskCache cache;
+  core::GroupContextCache cache;
   MpiReducer team(world);
   const core::RunOutcome sharded = core::execute_run(cfg, team, cache);
   if (world.rank() != 0) return;
@@ -117,7 +117,7 @@ TEST(Sharding, SinglePrecisionShardsAgreeToRounding) {
   core::RunConfig cfg = z23_config();
   cfg.train.precision = core::Precision::kF32;
   cfg.train.steps = 50;
-  core::TaskCache cache;
+  core::GroupContextCache cache;
   MpiReducer team(world);
   const core::RunOutcome sharded = core::execute_run(cfg, team, cache);
   if (world.rank() != 0) return;

@@ -15,8 +15,8 @@
 #include <sstream>
 #include <string>
 
-#include "core/group.hpp"
-#include "core/resources.hpp"
+#include "symsweep/core/group.hpp"
+#include "symsweep/core/resources.hpp"
 #include "tests/core/test_util.hpp"
 
 namespace {
@@ -125,7 +125,7 @@ TEST(Train, JsonCarriesTheConfigAndTheFinalMetrics) {
   const auto j = nlohmann::json::parse(r.out);
   for (const char* key : {"train_loss", "test_loss", "train_acc", "test_acc", "full_loss",
                           "rho_kkk", "max_offtarget_mp", "binary_gap", "effective_dim",
-                          "conservation_drift", "steps", "wall_seconds"}) {
+                          "drift_q", "conservation_drift", "steps", "wall_seconds"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
   EXPECT_EQ(j["config"]["group"], "cyclic:7");

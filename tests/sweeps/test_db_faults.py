@@ -45,7 +45,7 @@ precision = "f64"
 """
 GRID = 2 * 2 * 2 * 2
 DONE_COLUMNS = ("config_hash, error, train_loss, test_loss, train_acc, test_acc, full_loss, "
-                "binary_gap, effective_dim, conservation_drift, steps_done, finished_at")
+                "binary_gap, effective_dim, drift_q, steps_done, finished_at")
 
 
 def error_lines(err, db, cause):

@@ -4,10 +4,10 @@
 #include <cmath>
 #include <filesystem>
 
-#include "core/error.hpp"
-#include "sweeps/fit_command.hpp"
-#include "sweeps/spec.hpp"
-#include "sweeps/store.hpp"
+#include "symsweep/core/error.hpp"
+#include "commands/fit_command.hpp"
+#include "spec/spec.hpp"
+#include "store/store.hpp"
 
 namespace symsweep::sweeps {
 namespace {
@@ -37,7 +37,7 @@ steps = 1
     const std::int64_t id = store.upsert_sweep(s.name, s.text, s.hash);
     store.add_runs(id, s.runs);
     for (const auto& p : store.pending_runs(id)) {
-      const double n = core::TaskCache().get(p.config.group).group().order();
+      const double n = core::GroupContextCache().get(p.config.group).group().order();
       const double h = core::make_subgroup(core::make_group(p.config.group), p.config.augment).size();
       const double fstar = 3.0 * std::pow(n, 1.3) / h / (n * n);
       const double jitter = 0.05 * (static_cast<double>(p.config.train.seed) - 1.0);

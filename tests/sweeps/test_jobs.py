@@ -93,10 +93,10 @@ precision = "f64"
 LONG_RUNS = 8
 
 RESULTS = ("SELECT config_hash, status, train_loss, test_loss, train_acc, test_acc, full_loss, "
-           "binary_gap, max_offtarget_mp, effective_dim, conservation_drift, steps_done "
+           "binary_gap, max_offtarget_mp, effective_dim, drift_q, steps_done "
            "FROM runs ORDER BY config_hash")
 DONE_COLUMNS = ("config_hash, train_loss, test_loss, train_acc, test_acc, full_loss, binary_gap, "
-                "effective_dim, conservation_drift, steps_done, finished_at")
+                "effective_dim, drift_q, steps_done, finished_at")
 
 
 def write(tmp, name, text):

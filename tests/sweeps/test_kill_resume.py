@@ -36,10 +36,10 @@ log_every = 500
 precision = "f64"
 """
 RUN_COLUMNS = ("config_hash, status, error, train_loss, test_loss, train_acc, test_acc, full_loss, "
-               "binary_gap, max_offtarget_mp, effective_dim, conservation_drift, kappa, "
+               "binary_gap, max_offtarget_mp, effective_dim, drift_q, kappa, "
                "train_pairs, steps_done, finished_at, wall_seconds")
 RESULT_COLUMNS = ("config_hash, status, train_loss, test_loss, train_acc, test_acc, full_loss, "
-                  "binary_gap, max_offtarget_mp, effective_dim, conservation_drift")
+                  "binary_gap, max_offtarget_mp, effective_dim, drift_q")
 
 
 def main():

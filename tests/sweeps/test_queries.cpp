@@ -15,11 +15,11 @@
 #include <string>
 #include <vector>
 
-#include "core/error.hpp"
-#include "sweeps/cli.hpp"
-#include "sweeps/query_commands.hpp"
-#include "sweeps/jobs.hpp"
-#include "sweeps/store.hpp"
+#include "symsweep/core/error.hpp"
+#include "commands/cli.hpp"
+#include "commands/query_commands.hpp"
+#include "store/jobs.hpp"
+#include "store/store.hpp"
 
 namespace symsweep::sweeps {
 namespace {

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "../core/records.hpp"
-#include "sweeps/train_command.hpp"
+#include "commands/train_command.hpp"
 
 namespace symsweep::sweeps {
 namespace {
@@ -21,6 +21,10 @@ TEST(Records, TheJsonOfAStepHasEveryMetric) {
   EXPECT_EQ(j.at("max_offtarget_mp"), *m.max_offtarget_mp);
   EXPECT_EQ(j.at("effective_dim"), m.effective_dim);
   EXPECT_EQ(j.at("frequencies_per_neuron"), *m.frequencies_per_neuron);
+  EXPECT_EQ(j.at("drift_q"), m.drift.q);
+  EXPECT_EQ(j.at("drift_s"), m.drift.s);
+  EXPECT_EQ(j.at("drift_c"), m.drift.c);
+  // The former keys, kept as documented aliases.
   EXPECT_EQ(j.at("conservation_drift"), m.drift.q);
   EXPECT_EQ(j.at("conservation_drift_s"), m.drift.s);
   EXPECT_EQ(j.at("conservation_drift_c"), m.drift.c);

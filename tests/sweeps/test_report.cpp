@@ -14,12 +14,12 @@
 #include <string>
 #include <vector>
 
-#include "core/error.hpp"
-#include "core/group.hpp"
-#include "sweeps/fit_command.hpp"
-#include "sweeps/report_command.hpp"
-#include "sweeps/spec.hpp"
-#include "sweeps/store.hpp"
+#include "symsweep/core/error.hpp"
+#include "symsweep/core/group.hpp"
+#include "commands/fit_command.hpp"
+#include "commands/report_command.hpp"
+#include "spec/spec.hpp"
+#include "store/store.hpp"
 
 namespace symsweep::sweeps {
 namespace {

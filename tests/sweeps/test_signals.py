@@ -34,7 +34,7 @@ steps = 20000
 log_every = 2000
 """
 RESULTS = ("SELECT config_hash, status, train_loss, test_loss, train_acc, test_acc, full_loss, "
-           "binary_gap, effective_dim, conservation_drift, steps_done FROM runs ORDER BY 1")
+           "binary_gap, effective_dim, drift_q, steps_done FROM runs ORDER BY 1")
 
 
 def main():

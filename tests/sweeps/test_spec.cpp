@@ -6,9 +6,9 @@
 #include <set>
 #include <string>
 
-#include "core/error.hpp"
-#include "sweeps/limits.hpp"
-#include "sweeps/spec.hpp"
+#include "symsweep/core/error.hpp"
+#include "spec/limits.hpp"
+#include "spec/spec.hpp"
 #include "tests/core/test_util.hpp"
 
 namespace symsweep::sweeps {
@@ -324,7 +324,7 @@ precision = "f64"
   const double need =
       core::estimate_resources(s.tasks.at("cyclic:97"), worst, exec).memory.peak;
   // Below the worst point's estimate: refused, naming it; above it (plus the other group's
-  // Task and the spec): accepted.
+  // GroupContext and the spec): accepted.
   const std::string msg = error_of([&] {
     check_spec_resources(s, 1, static_cast<std::uint64_t>(need * 0.9), "--max-memory");
   });

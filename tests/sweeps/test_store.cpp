@@ -4,9 +4,9 @@
 
 #include <filesystem>
 
-#include "sweeps/spec.hpp"
-#include "core/error.hpp"
-#include "sweeps/store.hpp"
+#include "spec/spec.hpp"
+#include "symsweep/core/error.hpp"
+#include "store/store.hpp"
 #include "../core/records.hpp"
 
 namespace symsweep::sweeps {
@@ -153,7 +153,7 @@ TEST_F(StoreTest, EveryMetricAndSettingSurvivesTheDatabase) {
   // The final values in runs are the last logged step's.
   Statement fin = store.db().prepare(
       "SELECT train_loss, test_loss, train_acc, test_acc, full_loss, binary_gap, "
-      "max_offtarget_mp, effective_dim, conservation_drift, frequencies_per_neuron, "
+      "max_offtarget_mp, effective_dim, drift_q, frequencies_per_neuron, "
       "off_target_energy, irrep_concentration FROM runs WHERE id = ?1");
   fin.bind(1, pending[0].id);
   ASSERT_TRUE(fin.step());
@@ -199,7 +199,9 @@ TEST_F(StoreTest, VersionOneFilesMigrateForwardKeepingTheirRows) {
     const SweepSpec s = spec("0.5");
     store.add_runs(store.upsert_sweep(s.name, s.text, s.hash), s.runs);
     // Turn the file back into version 1: what the first release wrote.
+    store.db().exec("UPDATE runs SET drift_q = 0.25");
     store.db().exec(
+        "DROP TABLE theorem2_fits; ALTER TABLE runs RENAME COLUMN drift_q TO conservation_drift; "
         "ALTER TABLE runs DROP COLUMN beta1; ALTER TABLE runs DROP COLUMN beta2; "
         "ALTER TABLE runs DROP COLUMN adam_eps; "
         "DROP TABLE jobs; DROP TABLE sweep_specs; DROP INDEX runs_claim; "
@@ -221,6 +223,12 @@ TEST_F(StoreTest, VersionOneFilesMigrateForwardKeepingTheirRows) {
             1);
   EXPECT_EQ(count(store, "SELECT count(*) FROM pragma_table_info('potentials') WHERE name = 'gap'"),
             1);
+  // Version 6 renamed runs.conservation_drift to drift_q, keeping its values.
+  EXPECT_EQ(count(store, "SELECT count(*) FROM runs WHERE drift_q = 0.25"), 2);
+  EXPECT_EQ(count(store, "SELECT count(*) FROM pragma_table_info('runs') "
+                         "WHERE name = 'conservation_drift'"),
+            0);
+  EXPECT_EQ(count(store, "SELECT count(*) FROM theorem2_fits"), 0);
   // A file from a newer symsweep is refused rather than misread.
   store.db().exec("UPDATE schema_version SET version = 99");
   EXPECT_THROW(ResultsStore(path_, Database::Mode::kReadWrite), Error);

@@ -2,21 +2,21 @@
 // at the first and the last logged step.
 #include <cstdio>
 
-#include "core/group.hpp"
-#include "core/train.hpp"
+#include <symsweep/core/group.hpp>
+#include <symsweep/core/train.hpp>
 
 int main() {
   using namespace symsweep::core;
-  const Task task(make_group("cyclic:5"));
+  const GroupContext context(make_group("cyclic:5"));
   TrainConfig cfg;
   cfg.width = 32;
   cfg.steps = 100;
   cfg.log_every = 50;
-  const Split split = make_split(task.group(), 1.0, {task.group().identity()}, cfg.seed);
+  const Split split = make_split(context.group(), 1.0, {context.group().identity()}, cfg.seed);
   LocalReducer local;
-  auto p = init_particles<float>(task.group().order(), cfg.width, ShardRange{0, cfg.width},
+  auto p = init_particles<float>(context.group().order(), cfg.width, ShardRange{0, cfg.width},
                                  cfg.init_scale, cfg.seed);
-  const RunResult r = train(task, split, cfg, p, local);
+  const TrainResult r = train(context, split, cfg, p, local);
   if (r.diverged || r.log.size() < 2) return 1;
   std::printf("%.9g %.9g\n", r.log.front().train_loss, r.log.back().train_loss);
   return 0;

@@ -1,0 +1,85 @@
+#pragma once
+
+#include <Eigen/Dense>
+#include <cstdint>
+#include <vector>
+
+#include "symsweep/core/data.hpp"
+#include "symsweep/core/reducer.hpp"
+
+namespace symsweep::core {
+
+/// Contiguous block [offset, offset + count) of the q particles owned by rank `rank` of `ranks`:
+/// the first q % ranks ranks get one particle more. Every particle has exactly one owner.
+struct ShardRange {
+  std::int64_t offset = 0;
+  std::int64_t count = 0;
+};
+ShardRange shard_range(std::int64_t q, int ranks, int rank);
+
+/// The particles a process owns (docs/model.md): row j of `a`, `b`, `c` is particle
+/// `offset + j`, z_j = (w_a, w_b, w_c), each a row of n weights. `global_count` is q, the
+/// number of particles of the whole network, which the model divides by (the network output
+/// is an average over all q particles).
+template <typename T>
+struct Particles {
+  using Mat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
+  Mat a, b, c;  ///< local_count x n each
+  std::int64_t offset = 0;
+  std::int64_t global_count = 0;  ///< q (local_count() of them are here)
+
+  int n() const { return static_cast<int>(a.cols()); }
+  std::int64_t local_count() const { return a.rows(); }
+  /// Particles as one local_count x 3n matrix, columns w_a | w_b | w_c, in double.
+  Eigen::MatrixXd stacked() const;
+};
+
+/// Particles offset..offset+count-1 of a width-q network on a group of order n, each drawn
+/// z ~ N(0, scale^2 I) from a stream that depends only on (seed, global index): the values do
+/// not depend on how the particles are sharded.
+template <typename T>
+Particles<T> init_particles(int n, std::int64_t width, ShardRange range, double scale,
+                            std::uint64_t seed);
+
+/// Builds Particles from a stacked q x 3n matrix (w_a | w_b | w_c), keeping rows of `range`.
+template <typename T>
+Particles<T> particles_from_stacked(const Eigen::MatrixXd& z, ShardRange range);
+
+/// Loss and accuracy of the network on a sample set.
+struct Evaluation {
+  double loss = 0.0;      ///< mean over the samples of ||P(o/(2n) - e_y)||^2
+  double accuracy = 0.0;  ///< fraction with argmax_c o[c] == y (ties: lowest index)
+  double loss_sum = 0.0;  ///< the sum instead of the mean
+  std::size_t count = 0;
+};
+
+/// Collective on the reducer: the network's loss and accuracy on `samples` (forward pass in
+/// chunks; one sum-reduction of the n x chunk partial outputs per chunk). An empty sample set
+/// gives count 0 and NaN loss / accuracy (callers report null).
+template <typename T>
+Evaluation evaluate(const Particles<T>& p, const Samples& samples, Reducer& reducer);
+
+/// Collective on the reducer: the outputs o(a1, a2) (n x |samples|, column i for sample i).
+template <typename T>
+Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> outputs(const Particles<T>& p,
+                                                        const Samples& samples, Reducer& reducer);
+
+/// Gradient of the training loss H with respect to every local weight (not scaled by q).
+template <typename T>
+struct Gradient {
+  typename Particles<T>::Mat a, b, c;
+};
+
+/// Reusable buffers of the forward / backward pass, sized on first use.
+template <typename T>
+struct Workspace {
+  typename Particles<T>::Mat h, s, out, g;
+};
+
+/// Collective on the reducer: loss on `train` (the mean over the samples) and its gradient with
+/// respect to the local particles; one sum-reduction of the n x |train| output per call.
+template <typename T>
+double loss_and_gradient(const Particles<T>& p, const Samples& train, Reducer& reducer,
+                         Workspace<T>& ws, Gradient<T>& grad);
+
+}  // namespace symsweep::core

@@ -1,0 +1,1211 @@
+#include "commands/query_commands.hpp"
+
+#include <fmt/core.h>
+#include <fmt/format.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <unordered_map>
+#include <utility>
+
+#include "symsweep/core/error.hpp"
+#include "commands/cli.hpp"
+#include "store/open_database.hpp"
+#include "store/sqlite.hpp"
+#include "store/jobs.hpp"
+#include "store/store.hpp"
+
+namespace symsweep::sweeps {
+
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+// ---------------------------------------------------------------------------------------------
+// Values and their text forms
+
+/// Control characters (newlines, tabs) become spaces, so a value stays on one line.
+std::string one_line(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  }
+  return out;
+}
+
+/// A value shortened to `max` characters for an error message.
+std::string excerpt(std::string_view s, std::size_t max = 60) {
+  std::string t = one_line(s);
+  if (t.size() > max) t = t.substr(0, max - 3) + "...";
+  return t;
+}
+
+/// Width of UTF-8 text in code points (what a terminal shows for most text).
+std::size_t display_width(std::string_view s) {
+  return static_cast<std::size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+bool is_number(const SqlValue& v) {
+  return std::holds_alternative<std::int64_t>(v) || std::holds_alternative<double>(v);
+}
+
+/// The table form: NULL as "-", reals with up to 6 significant digits.
+std::string table_cell(const SqlValue& v) {
+  if (std::holds_alternative<std::monostate>(v)) return "-";
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return fmt::format("{}", *i);
+  if (const auto* d = std::get_if<double>(&v)) return fmt::format("{:.6g}", *d);
+  return one_line(std::get<std::string>(v));
+}
+
+/// The CSV form (RFC 4180): NULL as an empty field, reals in shortest round-trip form, text
+/// quoted when it holds a comma, a quote or a line break (and when empty, to tell it from NULL).
+std::string csv_text(std::string_view s) {
+  if (!s.empty() && s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + '"';
+}
+
+std::string csv_cell(const SqlValue& v) {
+  if (std::holds_alternative<std::monostate>(v)) return "";
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return fmt::format("{}", *i);
+  if (const auto* d = std::get_if<double>(&v)) return fmt::format("{}", *d);
+  return csv_text(std::get<std::string>(v));
+}
+
+ojson json_value(const SqlValue& v) {
+  if (std::holds_alternative<std::monostate>(v)) return nullptr;
+  if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
+  if (const auto* d = std::get_if<double>(&v)) return std::isfinite(*d) ? ojson(*d) : ojson();
+  return std::get<std::string>(v);
+}
+
+std::string dump(const ojson& j, int indent = -1) {
+  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+/// "1d 02h", "3h 04m", "5m 06s", "7s".
+std::string format_duration(double seconds) {
+  const auto s = static_cast<std::int64_t>(std::llround(std::max(seconds, 0.0)));
+  if (s >= 86400) return fmt::format("{}d {:02}h", s / 86400, s % 86400 / 3600);
+  if (s >= 3600) return fmt::format("{}h {:02}m", s / 3600, s % 3600 / 60);
+  if (s >= 60) return fmt::format("{}m {:02}s", s / 60, s % 60);
+  return fmt::format("{}s", s);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Row writers
+
+class TableWriter final : public RowWriter {
+ public:
+  explicit TableWriter(std::FILE* out) : out_(out) {}
+
+  void begin(const std::vector<std::string>& columns) override {
+    header_ = columns;
+    numeric_.assign(columns.size(), true);
+    any_value_.assign(columns.size(), false);
+  }
+
+  void row(const std::vector<SqlValue>& values) override {
+    std::vector<std::string> cells;
+    cells.reserve(values.size());
+    for (std::size_t c = 0; c < values.size(); ++c) {
+      if (!std::holds_alternative<std::monostate>(values[c])) {
+        any_value_[c] = true;
+        if (!is_number(values[c])) numeric_[c] = false;
+      }
+      cells.push_back(table_cell(values[c]));
+    }
+    rows_.push_back(std::move(cells));
+  }
+
+  void end() override {
+    if (header_.empty()) return;
+    std::vector<std::size_t> width(header_.size());
+    for (std::size_t c = 0; c < header_.size(); ++c) width[c] = display_width(header_[c]);
+    for (const auto& r : rows_) {
+      for (std::size_t c = 0; c < r.size(); ++c) width[c] = std::max(width[c], display_width(r[c]));
+    }
+    print_line(header_, width);
+    std::vector<std::string> rule;
+    for (std::size_t w : width) rule.emplace_back(w, '-');
+    print_line(rule, width);
+    for (const auto& r : rows_) print_line(r, width);
+    std::fflush(out_);
+  }
+
+ private:
+  void print_line(const std::vector<std::string>& cells, const std::vector<std::size_t>& width) {
+    std::string line;
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+      if (c > 0) line += "  ";
+      const std::string pad(width[c] - display_width(cells[c]), ' ');
+      const bool right = numeric_[c] && any_value_[c];
+      line += right ? pad + cells[c] : cells[c] + pad;
+    }
+    line.erase(line.find_last_not_of(' ') + 1);
+    fmt::print(out_, "{}\n", line);
+  }
+
+  std::FILE* out_;
+  std::vector<std::string> header_;
+  std::vector<bool> numeric_, any_value_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+class CsvWriter final : public RowWriter {
+ public:
+  explicit CsvWriter(std::FILE* out) : out_(out) {}
+
+  void begin(const std::vector<std::string>& columns) override {
+    std::vector<std::string> names;
+    for (const auto& c : columns) names.push_back(csv_text(c));
+    fmt::print(out_, "{}\n", fmt::join(names, ","));
+  }
+
+  void row(const std::vector<SqlValue>& values) override {
+    std::string line;
+    for (std::size_t c = 0; c < values.size(); ++c) {
+      if (c > 0) line += ',';
+      line += csv_cell(values[c]);
+    }
+    fmt::print(out_, "{}\n", line);
+  }
+
+  void end() override { std::fflush(out_); }
+
+ private:
+  std::FILE* out_;
+};
+
+class JsonWriter final : public RowWriter {
+ public:
+  explicit JsonWriter(std::FILE* out) : out_(out) {}
+
+  void begin(const std::vector<std::string>& columns) override {
+    // Keys of an object must be unique: a repeated column name gets a suffix (a, a_2, ...).
+    std::set<std::string> seen;
+    for (const auto& c : columns) {
+      std::string key = c;
+      for (int n = 2; seen.count(key) != 0; ++n) key = fmt::format("{}_{}", c, n);
+      seen.insert(key);
+      keys_.push_back(std::move(key));
+    }
+    fmt::print(out_, "[");
+  }
+
+  void row(const std::vector<SqlValue>& values) override {
+    ojson obj = ojson::object();
+    for (std::size_t c = 0; c < values.size(); ++c) obj[keys_[c]] = json_value(values[c]);
+    fmt::print(out_, "{}{}", rows_++ == 0 ? "\n" : ",\n", dump(obj));
+  }
+
+  void end() override {
+    fmt::print(out_, "{}]\n", rows_ == 0 ? "" : "\n");
+    std::fflush(out_);
+  }
+
+ private:
+  std::FILE* out_;
+  std::vector<std::string> keys_;
+  std::size_t rows_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/// One value of the current row of `s` (a Statement or a UserStatement).
+template <typename Rows>
+SqlValue column_value(const Rows& s, int col) {
+  switch (s.type(col)) {
+    case SQLITE_NULL:
+      return {};
+    case SQLITE_INTEGER:
+      return s.integer(col);
+    case SQLITE_FLOAT:
+      return s.real(col);
+    default:
+      return s.text(col);
+  }
+}
+
+template <typename Rows>
+std::vector<SqlValue> row_values(const Rows& s) {
+  std::vector<SqlValue> row;
+  row.reserve(static_cast<std::size_t>(s.columns()));
+  for (int c = 0; c < s.columns(); ++c) row.push_back(column_value(s, c));
+  return row;
+}
+
+template <typename Rows>
+std::vector<std::string> column_names(const Rows& s) {
+  std::vector<std::string> names;
+  for (int c = 0; c < s.columns(); ++c) names.push_back(s.name(c));
+  return names;
+}
+
+void bind_value(Statement& s, int i, const SqlValue& v) {
+  if (const auto* n = std::get_if<std::int64_t>(&v)) {
+    s.bind(i, *n);
+  } else if (const auto* d = std::get_if<double>(&v)) {
+    s.bind(i, *d);
+  } else if (const auto* t = std::get_if<std::string>(&v)) {
+    s.bind(i, *t);
+  } else {
+    s.bind(i, std::nullopt);
+  }
+}
+
+/// Streams every row of `s` (a Statement or a UserStatement) to `w`.
+template <typename Rows>
+void write_rows(Rows& s, RowWriter& w) {
+  w.begin(column_names(s));
+  while (s.step()) w.row(row_values(s));
+  w.end();
+}
+
+/// A statement written by the user (`sql`, `runs --where`): exactly one statement, and one that
+/// only reads. Errors that come from the statement itself are input errors (exit 2).
+class UserStatement {
+ public:
+  /// `what` names the command and flag in error messages ("runs: --where \"...\"").
+  UserStatement(Database& db, const std::string& sql, std::string what)
+      : db_(db), what_(std::move(what)) {
+    const char* tail = nullptr;
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v2(db.handle(), sql.c_str(), static_cast<int>(sql.size()) + 1,
+                                      &stmt, &tail);
+    stmt_.reset(stmt);  // finalized on every exit, a throw from this constructor included
+    if (rc != SQLITE_OK) {
+      const std::string msg = sqlite3_errmsg(db.handle());
+      throw InputError(fmt::format("{}: {}{}", what_, msg,
+                                   msg == "not authorized" ? " (only reading is allowed)" : ""));
+    }
+    if (stmt_ == nullptr) throw InputError(fmt::format("{}: no SQL statement", what_));
+    // What follows the first statement may be blanks, comments and empty statements, nothing
+    // else: prepare it to see whether it holds a statement.
+    while (tail != nullptr && *tail != '\0') {
+      sqlite3_stmt* next = nullptr;
+      const char* rest = nullptr;
+      const int rc = sqlite3_prepare_v2(db.handle(), tail, -1, &next, &rest);
+      sqlite3_finalize(next);
+      if (rc != SQLITE_OK || next != nullptr || rest == tail) {
+        throw InputError(fmt::format("{}: only one SQL statement is allowed, found more: \"{}\"",
+                                     what_, excerpt(tail)));
+      }
+      tail = rest;
+    }
+    if (sqlite3_stmt_readonly(stmt) == 0) {
+      throw InputError(fmt::format("{}: only reading statements are allowed", what_));
+    }
+  }
+  UserStatement(const UserStatement&) = delete;
+  UserStatement& operator=(const UserStatement&) = delete;
+
+  bool step() {
+    const int rc = sqlite3_step(stmt_.get());
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    const std::string msg = sqlite3_errmsg(db_.handle());
+    switch (rc & 0xff) {
+      case SQLITE_BUSY:
+      case SQLITE_LOCKED:
+      case SQLITE_NOMEM:
+      case SQLITE_IOERR:
+      case SQLITE_CORRUPT:
+      case SQLITE_FULL:
+      case SQLITE_CANTOPEN:
+      case SQLITE_NOTADB:
+        throw Error(fmt::format("{}: database \"{}\": {}", what_, db_.path(), msg));
+      default:
+        throw InputError(fmt::format("{}: {}", what_, msg));
+    }
+  }
+
+  int columns() const { return sqlite3_column_count(stmt_.get()); }
+  std::string name(int col) const { return sqlite3_column_name(stmt_.get(), col); }
+  int type(int col) const { return sqlite3_column_type(stmt_.get(), col); }
+  std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_.get(), col); }
+  double real(int col) const { return sqlite3_column_double(stmt_.get(), col); }
+  std::string text(int col) const {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_.get(), col));
+    const auto n = static_cast<std::size_t>(sqlite3_column_bytes(stmt_.get(), col));
+    return p != nullptr ? std::string(p, n) : std::string();
+  }
+
+ private:
+  Database& db_;
+  std::string what_;
+  std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt_{nullptr, &sqlite3_finalize};
+};
+
+
+std::string quote_identifier(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + '"';
+}
+
+std::string join_identifiers(const std::vector<std::string>& names) {
+  std::vector<std::string> quoted;
+  for (const auto& n : names) quoted.push_back(quote_identifier(n));
+  return fmt::format("{}", fmt::join(quoted, ", "));
+}
+
+/// The column names of `table`, in the table's order.
+std::vector<std::string> table_columns(Database& db, const std::string& table) {
+  return column_names(db.prepare("SELECT * FROM " + quote_identifier(table)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// runs / show
+
+const std::vector<std::string> kDefaultRunColumns = {
+    "id",      "status", "group_spec", "width",      "data_fraction",
+    "augment", "seed",   "test_acc",   "binary_gap", "wall_seconds"};
+
+/// The columns of a run that define its configuration (what `show` lists as config).
+const std::vector<std::string> kConfigColumns = {
+    "group_spec",    "group_order", "abelian",   "width",   "data_fraction", "augment",
+    "augment_order", "seed",        "optimizer", "lr",      "weight_decay",  "init_scale",
+    "steps",         "precision",   "log_every", "est_cost"};
+
+/// Where and how a run was computed.
+const std::vector<std::string> kProvenanceColumns = {"version",     "git_rev",     "host",
+                                                     "ranks",       "mpi_library", "started_at",
+                                                     "finished_at", "wall_seconds"};
+
+/// Identity columns: shown in the heading, not in a section.
+const std::vector<std::string> kIdentityColumns = {"id", "sweep_id", "config_hash", "config_json"};
+
+bool contains(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+std::vector<std::string> parse_columns(const std::string& list,
+                                       const std::vector<std::string>& available) {
+  if (list == "*") return available;
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    std::size_t end = list.find(',', start);
+    if (end == std::string::npos) end = list.size();
+    std::string name = list.substr(start, end - start);
+    name.erase(0, name.find_first_not_of(" \t"));
+    name.erase(name.find_last_not_of(" \t") + 1);
+    if (name.empty()) {
+      throw InputError(fmt::format("runs: --columns \"{}\": empty column name", list));
+    }
+    if (!contains(available, name)) {
+      throw InputError(fmt::format("runs: --columns: no column \"{}\" in table runs (columns: {})",
+                                   name, fmt::join(available, ", ")));
+    }
+    out.push_back(std::move(name));
+    start = end + 1;
+  }
+  return out;
+}
+
+/// Finds a run by id or unique config_hash prefix; throws InputError otherwise.
+std::int64_t resolve_run(Database& db, const std::string& spec) {
+  if (spec.empty()) throw InputError("show: RUN is required (a run id or a config_hash prefix)");
+  const bool digits =
+      std::all_of(spec.begin(), spec.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits && spec.size() <= 18) {
+    Statement by_id = db.prepare("SELECT id FROM runs WHERE id = ?1");
+    by_id.bind(1, static_cast<std::int64_t>(std::stoll(spec)));
+    if (by_id.step()) return by_id.integer(0);
+  }
+  std::string prefix = spec;
+  std::transform(prefix.begin(), prefix.end(), prefix.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (!std::all_of(prefix.begin(), prefix.end(),
+                   [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); })) {
+    throw InputError(fmt::format(
+        "show: RUN \"{}\": expected a run id or a config_hash prefix (hex digits)", spec));
+  }
+  Statement by_hash = db.prepare(
+      "SELECT id FROM runs WHERE substr(config_hash, 1, length(?1)) = ?1 ORDER BY id LIMIT 2");
+  by_hash.bind(1, prefix);
+  std::vector<std::int64_t> ids;
+  while (by_hash.step()) ids.push_back(by_hash.integer(0));
+  if (ids.empty()) {
+    throw InputError(
+        fmt::format("show: RUN \"{}\": no run with that id or config_hash prefix", spec));
+  }
+  if (ids.size() > 1) {
+    Statement count =
+        db.prepare("SELECT count(*) FROM runs WHERE substr(config_hash, 1, length(?1)) = ?1");
+    count.bind(1, prefix);
+    count.step();
+    throw InputError(
+        fmt::format("show: RUN \"{}\": the config_hash prefix matches {} runs; give more digits",
+                    spec, count.integer(0)));
+  }
+  return ids.front();
+}
+
+using Fields = std::vector<std::pair<std::string, SqlValue>>;
+
+void print_fields(const std::string& title, const Fields& fields) {
+  fmt::print("{}\n", title);
+  std::size_t width = 0;
+  for (const auto& [name, value] : fields) width = std::max(width, name.size());
+  for (const auto& [name, value] : fields) {
+    fmt::print("  {:<{}}  {}\n", name, width, table_cell(value));
+  }
+}
+
+ojson fields_json(const Fields& fields) {
+  ojson obj = ojson::object();
+  for (const auto& [name, value] : fields) obj[name] = json_value(value);
+  return obj;
+}
+
+// ---------------------------------------------------------------------------------------------
+// merge
+
+/// Status order for deduplication: a finished copy beats a failed one beats an unfinished one.
+int status_rank(const SqlValue& status) {
+  const auto* s = std::get_if<std::string>(&status);
+  if (s == nullptr) return 0;
+  if (*s == "done") return 3;
+  if (*s == "diverged" || *s == "failed") return 2;
+  return 1;
+}
+
+/// Columns of `table` present in both files (in OUT's order), without those in `exclude`.
+std::vector<std::string> shared_columns(Database& in, Database& out, const std::string& table,
+                                        const std::vector<std::string>& exclude) {
+  const auto in_cols = table_columns(in, table);
+  std::vector<std::string> cols;
+  for (const auto& c : table_columns(out, table)) {
+    if (contains(in_cols, c) && !contains(exclude, c)) cols.push_back(c);
+  }
+  return cols;
+}
+
+std::size_t index_of(const std::vector<std::string>& cols, const std::string& name) {
+  const auto it = std::find(cols.begin(), cols.end(), name);
+  if (it == cols.end()) throw Error(fmt::format("merge: column \"{}\" is missing", name));
+  return static_cast<std::size_t>(it - cols.begin());
+}
+
+std::string placeholders(std::size_t n) {
+  std::vector<std::string> p;
+  for (std::size_t i = 1; i <= n; ++i) p.push_back(fmt::format("?{}", i));
+  return fmt::format("{}", fmt::join(p, ", "));
+}
+
+struct MergeCounts {
+  std::int64_t added = 0, replaced = 0, skipped = 0, sweeps_added = 0;
+};
+
+/// Copies the rows of a per-run table (metrics, potentials, attempts) whose run is in
+/// `copy_runs` (IN's run id -> OUT's run id).
+void copy_run_rows(Database& in, Database& out, const std::string& table,
+                   const std::unordered_map<std::int64_t, std::int64_t>& copy_runs) {
+  if (copy_runs.empty()) return;
+  const auto cols = shared_columns(in, out, table, {});
+  const std::size_t run_col = index_of(cols, "run_id");
+  Statement sel =
+      in.prepare(fmt::format("SELECT {} FROM {} ORDER BY rowid", join_identifiers(cols), table));
+  Statement ins = out.prepare(fmt::format("INSERT INTO {} ({}) VALUES ({})", table,
+                                          join_identifiers(cols), placeholders(cols.size())));
+  while (sel.step()) {
+    const auto it = copy_runs.find(sel.integer(static_cast<int>(run_col)));
+    if (it == copy_runs.end()) continue;
+    std::vector<SqlValue> row = row_values(sel);
+    row[run_col] = it->second;
+    for (std::size_t c = 0; c < row.size(); ++c) bind_value(ins, static_cast<int>(c + 1), row[c]);
+    ins.run();
+  }
+}
+
+/// Merges IN into OUT inside the caller's transaction on `out`.
+MergeCounts merge_one(Database& out, const std::string& in_path) {
+  const auto in_db = open_existing_results(in_path, "merge", "IN");
+  Database& in = *in_db;
+  MergeCounts counts;
+
+  // Sweeps, unioned by name (OUT's spec is kept when both have the sweep).
+  std::unordered_map<std::int64_t, std::int64_t> sweep_ids;
+  {
+    Statement sel = in.prepare("SELECT id, name, spec, spec_hash, created FROM sweeps ORDER BY id");
+    Statement find = out.prepare("SELECT id, spec_hash FROM sweeps WHERE name = ?1");
+    Statement ins =
+        out.prepare("INSERT INTO sweeps (name, spec, spec_hash, created) VALUES (?1, ?2, ?3, ?4)");
+    while (sel.step()) {
+      const std::string name = sel.text(1);
+      find.bind(1, name);
+      if (find.step()) {
+        sweep_ids[sel.integer(0)] = find.integer(0);
+        if (find.text(1) != sel.text(3)) {
+          fmt::print(stderr,
+                     "symsweep merge: warning: sweep \"{}\" has a different spec in \"{}\"; "
+                     "keeping the one in the output\n",
+                     name, in_path);
+        }
+        find.reset();
+        continue;
+      }
+      find.reset();
+      ins.bind(1, name).bind(2, sel.text(2)).bind(3, sel.text(3)).bind(4, sel.text(4));
+      ins.run();
+      sweep_ids[sel.integer(0)] = out.last_insert_id();
+      ++counts.sweeps_added;
+    }
+  }
+  auto out_sweep = [&](std::int64_t in_id) {
+    const auto it = sweep_ids.find(in_id);
+    if (it == sweep_ids.end()) {
+      throw Error(
+          fmt::format("merge: \"{}\": sweep id {} is referenced but missing", in_path, in_id));
+    }
+    return it->second;
+  };
+
+  // Runs, deduplicated by config hash.
+  std::unordered_map<std::int64_t, std::int64_t> run_ids;    // every IN run -> OUT run
+  std::unordered_map<std::int64_t, std::int64_t> copy_runs;  // runs whose rows come from IN
+  std::vector<std::int64_t> replaced_ids;                    // OUT runs whose rows go
+  {
+    const auto cols = shared_columns(in, out, "runs", {"id"});
+    const std::size_t sweep_col = index_of(cols, "sweep_id");
+    const std::size_t hash_col = index_of(cols, "config_hash");
+    const std::size_t status_col = index_of(cols, "status");
+    Statement sel =
+        in.prepare(fmt::format("SELECT id, {} FROM runs ORDER BY id", join_identifiers(cols)));
+    Statement find = out.prepare("SELECT id, status FROM runs WHERE config_hash = ?1");
+    Statement ins = out.prepare(fmt::format("INSERT INTO runs ({}) VALUES ({})",
+                                            join_identifiers(cols), placeholders(cols.size())));
+    // The kept run keeps its OUT id and sweep; every other column comes from IN.
+    std::vector<std::string> sets;
+    for (std::size_t c = 0; c < cols.size(); ++c) {
+      if (c != sweep_col && c != hash_col) {
+        sets.push_back(fmt::format("{} = ?{}", quote_identifier(cols[c]), c + 1));
+      }
+    }
+    Statement upd = out.prepare(
+        fmt::format("UPDATE runs SET {} WHERE id = ?{}", fmt::join(sets, ", "), cols.size() + 1));
+    while (sel.step()) {
+      const std::int64_t in_id = sel.integer(0);
+      std::vector<SqlValue> row = row_values(sel);
+      row.erase(row.begin());
+      row[sweep_col] = out_sweep(std::get<std::int64_t>(row[sweep_col]));
+      bind_value(find, 1, row[hash_col]);
+      if (!find.step()) {
+        find.reset();
+        for (std::size_t c = 0; c < row.size(); ++c)
+          bind_value(ins, static_cast<int>(c + 1), row[c]);
+        ins.run();
+        const std::int64_t out_id = out.last_insert_id();
+        run_ids[in_id] = out_id;
+        copy_runs[in_id] = out_id;
+        ++counts.added;
+        continue;
+      }
+      const std::int64_t out_id = find.integer(0);
+      const SqlValue out_status = find.text(1);
+      find.reset();
+      run_ids[in_id] = out_id;
+      if (status_rank(row[status_col]) <= status_rank(out_status)) {
+        ++counts.skipped;
+        continue;
+      }
+      for (std::size_t c = 0; c < row.size(); ++c) bind_value(upd, static_cast<int>(c + 1), row[c]);
+      upd.bind(static_cast<int>(cols.size() + 1), out_id);
+      upd.run();
+      copy_runs[in_id] = out_id;
+      replaced_ids.push_back(out_id);
+      ++counts.replaced;
+    }
+  }
+
+  // The rows of replaced runs go, the kept copy's rows come.
+  if (!replaced_ids.empty()) {
+    const std::string ids = nlohmann::json(replaced_ids).dump();
+    for (const char* table : {"metrics", "potentials", "attempts"}) {
+      out.prepare(
+             fmt::format("DELETE FROM {} WHERE run_id IN (SELECT value FROM json_each(?1))", table))
+          .bind(1, ids)
+          .run();
+    }
+  }
+  for (const char* table : {"metrics", "potentials", "attempts"}) {
+    copy_run_rows(in, out, table, copy_runs);
+  }
+
+  // Membership of runs in sweeps: the union.
+  {
+    Statement sel = in.prepare("SELECT sweep_id, run_id FROM sweep_runs");
+    Statement ins =
+        out.prepare("INSERT OR IGNORE INTO sweep_runs (sweep_id, run_id) VALUES (?1, ?2)");
+    while (sel.step()) {
+      const auto run = run_ids.find(sel.integer(1));
+      if (run == run_ids.end()) continue;
+      ins.bind(1, out_sweep(sel.integer(0))).bind(2, run->second);
+      ins.run();
+    }
+  }
+
+  // Fits: copied, except rows already there (merging the same file twice adds nothing).
+  {
+    const auto cols = shared_columns(in, out, "fits", {"id"});
+    std::vector<std::string> same;
+    for (std::size_t c = 0; c < cols.size(); ++c) {
+      same.push_back(fmt::format("{} IS ?{}", quote_identifier(cols[c]), c + 1));
+    }
+    Statement sel =
+        in.prepare(fmt::format("SELECT {} FROM fits ORDER BY id", join_identifiers(cols)));
+    Statement ins = out.prepare(fmt::format(
+        "INSERT INTO fits ({}) SELECT {} WHERE NOT EXISTS (SELECT 1 FROM fits WHERE {})",
+        join_identifiers(cols), placeholders(cols.size()), fmt::join(same, " AND ")));
+    while (sel.step()) {
+      const std::vector<SqlValue> row = row_values(sel);
+      for (std::size_t c = 0; c < row.size(); ++c) bind_value(ins, static_cast<int>(c + 1), row[c]);
+      ins.run();
+    }
+  }
+
+  return counts;
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(a, ec) && fs::exists(b, ec) && fs::equivalent(a, b, ec)) return true;
+  const fs::path ca = fs::weakly_canonical(a, ec);
+  const fs::path cb = fs::weakly_canonical(b, ec);
+  return !ca.empty() && ca == cb;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Output formats
+
+OutputFormat parse_output_format(std::string_view command, std::string_view flag,
+                                 std::string_view value, const std::vector<OutputFormat>& allowed) {
+  static const std::pair<OutputFormat, const char*> kNames[] = {
+      {OutputFormat::kTable, "table"}, {OutputFormat::kCsv, "csv"}, {OutputFormat::kJson, "json"}};
+  std::vector<std::string> names;
+  for (const auto& [format, name] : kNames) {
+    if (std::find(allowed.begin(), allowed.end(), format) == allowed.end()) continue;
+    if (value == name) return format;
+    names.emplace_back(name);
+  }
+  throw InputError(
+      fmt::format("{}: {} \"{}\": expected {}", command, flag, value, fmt::join(names, " or ")));
+}
+
+std::unique_ptr<RowWriter> make_row_writer(OutputFormat format, std::FILE* out) {
+  switch (format) {
+    case OutputFormat::kCsv:
+      return std::make_unique<CsvWriter>(out);
+    case OutputFormat::kJson:
+      return std::make_unique<JsonWriter>(out);
+    case OutputFormat::kTable:
+      break;
+  }
+  return std::make_unique<TableWriter>(out);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+
+int show_status(const StatusOptions& opts) {
+  require_existing_results(opts.db, "status", "--db");
+  ResultsStore store(opts.db, Database::Mode::kReadOnly);
+  Database& db = store.db();
+  constexpr int kMaxErrors = 10;
+
+  ojson sweeps = ojson::array();
+  Statement sel = db.prepare("SELECT id, name FROM sweeps ORDER BY id");
+  Statement wall = db.prepare(
+      "SELECT avg(wall_seconds), count(wall_seconds) FROM runs "
+      "JOIN sweep_runs ON sweep_runs.run_id = runs.id "
+      "WHERE sweep_runs.sweep_id = ?1 AND status = 'done'");
+  // Most recent first: when the run finished, else when its last attempt stopped.
+  Statement errors = db.prepare(
+      "SELECT runs.id, coalesce(error, '') FROM runs "
+      "JOIN sweep_runs ON sweep_runs.run_id = runs.id "
+      "WHERE sweep_runs.sweep_id = ?1 AND status = 'failed' "
+      "ORDER BY coalesce(finished_at, (SELECT max(stopped_at) FROM attempts "
+      "WHERE attempts.run_id = runs.id), started_at, '') DESC, runs.id DESC LIMIT ?2");
+  // Jobs: alive, dead (heartbeat older than the lease, or process gone) or ended.
+  Statement jobs_table =
+      db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'jobs'");
+  jobs_table.step();
+  const bool has_jobs = jobs_table.integer(0) > 0;
+  std::set<std::int64_t> live_jobs;
+  ojson jobs = ojson::array();
+  if (has_jobs) {
+    const double now = unix_now();
+    for (const JobRow& j : list_jobs(db)) {
+      const auto dead = why_dead(j, now);
+      const std::string state = j.state == "alive" && dead ? "dead" : j.state;
+      if (state == "alive") live_jobs.insert(j.id);
+      ojson o = {{"id", j.id},
+                 {"host", j.host},
+                 {"pid", j.pid},
+                 {"ranks", j.ranks},
+                 {"launcher", j.launcher},
+                 {"state", state},
+                 {"started_at", j.started_at},
+                 {"heartbeat_at", j.heartbeat_at},
+                 {"heartbeat_age_seconds", now - j.heartbeat},
+                 {"lease_seconds", j.lease_seconds},
+                 {"exit_code", j.exit_code ? ojson(*j.exit_code) : ojson()},
+                 {"reason", dead && j.state == "alive" ? *dead : j.reason}};
+      jobs.push_back(std::move(o));
+    }
+  }
+  Statement held = db.prepare(
+      has_jobs ? "SELECT runs.job_id, count(*) FROM runs JOIN sweep_runs ON sweep_runs.run_id = "
+                 "runs.id WHERE sweep_runs.sweep_id = ?1 AND status = 'running' GROUP BY 1"
+               : "SELECT NULL, 0 WHERE ?1 IS NULL");
+  if (!opts.json && !jobs.empty()) {
+    fmt::print("jobs:\n");
+    for (const auto& j : jobs) {
+      const std::string state = j["state"].get<std::string>();
+      std::string tail;
+      if (state == "alive") {
+        tail = fmt::format("heartbeat {:.1f} s ago", j["heartbeat_age_seconds"].get<double>());
+      } else if (state == "dead") {
+        tail = j["reason"].get<std::string>();
+      } else {
+        tail = fmt::format("exit {}, {}", j["exit_code"].is_null() ? std::string("?") :
+                           std::to_string(j["exit_code"].get<int>()),
+                           j["reason"].get<std::string>());
+      }
+      fmt::print("  job {} {} pid {} ({} ranks, {}): {}, {}\n", j["id"].get<std::int64_t>(),
+                 j["host"].get<std::string>(), j["pid"].get<std::int64_t>(),
+                 j["ranks"].get<int>(), j["launcher"].get<std::string>(), state,
+                 one_line(tail));
+    }
+  }
+  bool any = false;
+  while (sel.step()) {
+    any = true;
+    const std::int64_t sweep_id = sel.integer(0);
+    const std::string name = sel.text(1);
+    const StatusCounts c = store.counts(sweep_id);
+
+    ojson s = ojson::object();
+    s["name"] = name;
+    s["pending"] = c.pending;
+    s["running"] = c.running;
+    s["done"] = c.done;
+    s["failed"] = c.failed;
+    s["diverged"] = c.diverged;
+    s["total"] = c.total();
+
+    std::optional<double> eta, mean_wall;
+    wall.bind(1, sweep_id);
+    if (wall.step() && wall.integer(1) > 0) mean_wall = wall.real(0);
+    wall.reset();
+    // Only runs that a live job trains make progress: no ETA for runs nobody trains.
+    std::int64_t trained = 0;
+    if (has_jobs) {
+      held.bind(1, sweep_id);
+      while (held.step()) {
+        if (!held.is_null(0) && live_jobs.count(held.integer(0))) trained += held.integer(1);
+      }
+      held.reset();
+    } else {
+      trained = c.running;  // a database from before jobs were recorded
+    }
+    s["running_in_live_jobs"] = trained;
+    if (trained > 0 && mean_wall) {
+      eta = *mean_wall * static_cast<double>(c.pending + c.running) /
+            static_cast<double>(trained);
+    }
+    s["eta_seconds"] = eta ? ojson(*eta) : ojson();
+
+    ojson failed = ojson::array();
+    errors.bind(1, sweep_id).bind(2, kMaxErrors);
+    while (errors.step()) failed.push_back({{"id", errors.integer(0)}, {"error", errors.text(1)}});
+    errors.reset();
+    const std::int64_t more = c.failed - static_cast<std::int64_t>(failed.size());
+    s["failed_runs"] = failed;
+    s["more_failed"] = std::max<std::int64_t>(more, 0);
+
+    if (!opts.json) {
+      fmt::print("sweep {}: {} runs\n", name, c.total());
+      fmt::print("  pending {}  running {}  done {}  failed {}  diverged {}\n", c.pending,
+                 c.running, c.done, c.failed, c.diverged);
+      if (c.running > trained) {
+        fmt::print("  {} running run(s) held by no live job: relaunch to continue them\n",
+                   c.running - trained);
+      }
+      if (trained > 0) {
+        if (eta) {
+          fmt::print("  ETA {} ({} running, {:.6g} s per done run)\n", format_duration(*eta),
+                     trained, *mean_wall);
+        } else {
+          fmt::print("  ETA unknown ({} running, no run done yet)\n", trained);
+        }
+      }
+      if (!failed.empty()) {
+        fmt::print("  failed runs, most recent first:\n");
+        for (const auto& f : failed) {
+          fmt::print("    run {}: {}\n", f["id"].get<std::int64_t>(),
+                     one_line(f["error"].get<std::string>()));
+        }
+        if (more > 0) fmt::print("    ... and {} more\n", more);
+      }
+    }
+    sweeps.push_back(std::move(s));
+  }
+  if (opts.json) {
+    fmt::print("{}\n", dump(ojson{{"db", opts.db}, {"jobs", jobs}, {"sweeps", sweeps}}, 2));
+  } else if (!any) {
+    fmt::print("no sweeps in {}\n", opts.db);
+  }
+  std::fflush(stdout);
+  return kExitOk;
+}
+
+int list_runs(const RunsOptions& opts) {
+  const OutputFormat format =
+      parse_output_format("runs", "--format", opts.format,
+                          {OutputFormat::kTable, OutputFormat::kCsv, OutputFormat::kJson});
+  const auto db = open_existing_results(opts.db, "runs", "--db");
+  const std::vector<std::string> available = table_columns(*db, "runs");
+  std::vector<std::string> cols;
+  if (opts.columns.empty()) {
+    for (const auto& c : kDefaultRunColumns) {
+      if (contains(available, c)) cols.push_back(c);
+    }
+  } else {
+    cols = parse_columns(opts.columns, available);
+  }
+  if (opts.where.find(';') != std::string::npos) {
+    throw InputError(fmt::format(
+        "runs: --where \"{}\": expected one SQL expression on the runs columns; ';' is not allowed",
+        excerpt(opts.where)));
+  }
+  db->restrict_to_reading();
+  std::string sql = fmt::format("SELECT {} FROM runs", join_identifiers(cols));
+  // The expression sits on its own lines so a trailing "-- comment" cannot swallow the rest.
+  if (!opts.where.empty()) sql += fmt::format(" WHERE (\n{}\n)", opts.where);
+  sql += " ORDER BY id";
+  UserStatement query(*db, sql, fmt::format("runs: --where \"{}\"", excerpt(opts.where)));
+  write_rows(query, *make_row_writer(format, stdout));
+  return kExitOk;
+}
+
+int show_run(const ShowOptions& opts) {
+  const OutputFormat format = parse_output_format("show", "--format", opts.format,
+                                                  {OutputFormat::kTable, OutputFormat::kJson});
+  const auto db = open_existing_results(opts.db, "show", "--db");
+  db->restrict_to_reading();
+  const std::int64_t id = resolve_run(*db, opts.run);
+
+  Statement run = db->prepare("SELECT * FROM runs WHERE id = ?1");
+  run.bind(1, id);
+  run.step();
+  Fields config, final_values, provenance;
+  std::string hash;
+  for (int c = 0; c < run.columns(); ++c) {
+    const std::string name = run.name(c);
+    if (name == "config_hash") hash = run.text(c);
+    if (contains(kIdentityColumns, name)) continue;
+    Fields& section = contains(kConfigColumns, name)       ? config
+                      : contains(kProvenanceColumns, name) ? provenance
+                                                           : final_values;
+    section.emplace_back(name, column_value(run, c));
+  }
+
+  std::vector<std::string> sweeps;
+  Statement sw = db->prepare(
+      "SELECT name FROM sweeps JOIN sweep_runs ON sweep_runs.sweep_id = sweeps.id "
+      "WHERE sweep_runs.run_id = ?1 ORDER BY sweeps.id");
+  sw.bind(1, id);
+  while (sw.step()) sweeps.push_back(sw.text(0));
+
+  Statement curve = db->prepare(
+      "SELECT step, train_loss, test_loss, train_acc, test_acc, binary_gap, effective_dim "
+      "FROM metrics WHERE run_id = ?1 ORDER BY step");
+  curve.bind(1, id);
+  Statement rho = db->prepare(
+      "SELECT step, k, re, im FROM potentials WHERE run_id = ?1 AND "
+      "step = (SELECT max(step) FROM potentials WHERE run_id = ?1) ORDER BY k");
+  rho.bind(1, id);
+  std::optional<std::int64_t> rho_step;
+  std::vector<std::vector<SqlValue>> rho_rows;
+  while (rho.step()) {
+    rho_step = rho.integer(0);
+    const SqlValue re = column_value(rho, 2), im = column_value(rho, 3);
+    SqlValue abs;
+    if (!rho.is_null(2) && !rho.is_null(3)) abs = std::hypot(rho.real(2), rho.real(3));
+    rho_rows.push_back({column_value(rho, 1), re, im, abs});
+  }
+  const std::vector<std::string> rho_columns = {"k", "re", "im", "|rho|"};
+
+  if (format == OutputFormat::kJson) {
+    ojson j = ojson::object();
+    j["id"] = id;
+    j["config_hash"] = hash;
+    j["sweeps"] = sweeps;
+    j["config"] = fields_json(config);
+    j["final"] = fields_json(final_values);
+    j["provenance"] = fields_json(provenance);
+    ojson points = ojson::array();
+    const auto names = column_names(curve);
+    while (curve.step()) {
+      ojson p = ojson::object();
+      for (int c = 0; c < curve.columns(); ++c) p[names[c]] = json_value(column_value(curve, c));
+      points.push_back(std::move(p));
+    }
+    j["curve"] = std::move(points);
+    ojson values = ojson::array();
+    for (const auto& r : rho_rows) {
+      values.push_back({{"k", json_value(r[0])},
+                        {"re", json_value(r[1])},
+                        {"im", json_value(r[2])},
+                        {"abs", json_value(r[3])}});
+    }
+    j["rho_kkk"] = {{"step", rho_step ? ojson(*rho_step) : ojson()}, {"values", values}};
+    fmt::print("{}\n", dump(j, 2));
+    std::fflush(stdout);
+    return kExitOk;
+  }
+
+  fmt::print("run {}  config_hash {}  sweep{} {}\n\n", id, hash, sweeps.size() == 1 ? "" : "s",
+             sweeps.empty() ? "-" : fmt::format("{}", fmt::join(sweeps, ", ")));
+  print_fields("config", config);
+  fmt::print("\n");
+  print_fields("final", final_values);
+  fmt::print("\n");
+  print_fields("provenance", provenance);
+  fmt::print("\ncurve (metrics)\n");
+  std::fflush(stdout);
+  write_rows(curve, *make_row_writer(OutputFormat::kTable, stdout));
+  if (rho_step) {
+    fmt::print("\nrho_kkk at step {}\n", *rho_step);
+    auto w = make_row_writer(OutputFormat::kTable, stdout);
+    w->begin(rho_columns);
+    for (const auto& r : rho_rows) w->row(r);
+    w->end();
+  } else {
+    fmt::print("\nrho_kkk: none logged\n");
+  }
+  std::fflush(stdout);
+  return kExitOk;
+}
+
+int export_table(const ExportOptions& opts) {
+  // Table -> its natural order.
+  static const std::map<std::string, std::string> kTables = {
+      {"runs", "id"},
+      {"metrics", "run_id, step"},
+      {"potentials", "run_id, step, k"},
+      {"fits", "id"},
+      {"sweeps", "id"},
+      {"attempts", "run_id, attempt, rowid"}};
+  const auto table = kTables.find(opts.table);
+  if (table == kTables.end()) {
+    throw InputError(fmt::format(
+        "export: --table \"{}\": expected runs, metrics, potentials, fits, sweeps or attempts",
+        opts.table));
+  }
+  const OutputFormat format = parse_output_format("export", "--format", opts.format,
+                                                  {OutputFormat::kCsv, OutputFormat::kJson});
+  const auto db = open_existing_results(opts.db, "export", "--db");
+  db->restrict_to_reading();
+
+  std::string where;
+  std::optional<std::int64_t> sweep_id;
+  if (!opts.sweep.empty()) {
+    Statement find = db->prepare("SELECT id FROM sweeps WHERE name = ?1");
+    find.bind(1, opts.sweep);
+    if (!find.step()) {
+      std::vector<std::string> names;
+      Statement all = db->prepare("SELECT name FROM sweeps ORDER BY id");
+      while (all.step()) names.push_back(all.text(0));
+      throw InputError(
+          fmt::format("export: --sweep \"{}\": no such sweep (sweeps: {})", opts.sweep,
+                      names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
+    }
+    sweep_id = find.integer(0);
+    const std::string& t = opts.table;
+    if (t == "runs") {
+      where = "WHERE id IN (SELECT run_id FROM sweep_runs WHERE sweep_id = ?1)";
+    } else if (t == "sweeps") {
+      where = "WHERE id = ?1";
+    } else if (t == "fits") {
+      where = "WHERE sweep = (SELECT name FROM sweeps WHERE id = ?1)";
+    } else {
+      where = "WHERE run_id IN (SELECT run_id FROM sweep_runs WHERE sweep_id = ?1)";
+    }
+  }
+  Statement sel = db->prepare(
+      fmt::format("SELECT * FROM {} {} ORDER BY {}", table->first, where, table->second));
+  if (sweep_id) sel.bind(1, *sweep_id);
+  write_rows(sel, *make_row_writer(format, stdout));
+  return kExitOk;
+}
+
+int run_sql(const SqlOptions& opts) {
+  const OutputFormat format =
+      parse_output_format("sql", "--format", opts.format,
+                          {OutputFormat::kTable, OutputFormat::kCsv, OutputFormat::kJson});
+  const auto db_ptr = open_existing_results(opts.db, "sql", "--db");
+  if (opts.query.find_first_not_of(" \t\r\n") == std::string::npos) {
+    throw InputError("sql: QUERY is empty (expected one SELECT statement)");
+  }
+  Database& db = *db_ptr;
+  db.restrict_to_reading();
+  UserStatement query(db, opts.query, fmt::format("sql: \"{}\"", excerpt(opts.query)));
+  write_rows(query, *make_row_writer(format, stdout));
+  return kExitOk;
+}
+
+int merge_databases(const MergeOptions& opts) {
+  namespace fs = std::filesystem;
+  if (opts.out.empty()) throw InputError("merge: OUT is required (the merged database)");
+  if (opts.inputs.empty()) throw InputError("merge: at least one IN database is required");
+  // Every input is checked before OUT is touched.
+  for (const auto& in : opts.inputs) {
+    if (same_file(opts.out, in)) {
+      throw InputError(fmt::format(
+          "merge: OUT \"{}\" is also an input (\"{}\"); merge into a new or another file", opts.out,
+          in));
+    }
+    require_existing_results(in, "merge", "IN");
+  }
+  const bool out_exists = check_results_to_write(opts.out, "merge", "OUT");
+  if (on_network_filesystem(opts.out)) {
+    fmt::print(stderr,
+               "symsweep merge: warning: \"{}\" is on a network file system; SQLite's locking "
+               "and WAL are not safe there\n",
+               opts.out);
+  }
+  // All inputs in one transaction: a failure leaves OUT as it was.
+  std::vector<std::string> lines;
+  auto merge_all = [&](Database& out) {
+    Transaction tx(out);
+    for (const auto& in : opts.inputs) {
+      const MergeCounts c = merge_one(out, in);
+      lines.push_back(fmt::format("{}: {} runs added, {} replaced, {} skipped; {} sweeps added\n",
+                                  in, c.added, c.replaced, c.skipped, c.sweeps_added));
+    }
+    tx.commit();
+  };
+  if (out_exists) {
+    ResultsStore out(opts.out, Database::Mode::kReadWrite);
+    merge_all(out.db());
+  } else {
+    // A new OUT is built beside it under a temporary name and renamed into place once every
+    // input is in: a failure leaves no OUT behind.
+    const fs::path out_path = fs::absolute(opts.out);
+    const std::string tmp =
+        (out_path.parent_path() /
+         fmt::format(".{}.merging-{}", out_path.filename().string(), ::getpid()))
+            .string();
+    auto remove_files = [](const std::string& base) {
+      std::error_code ec;
+      for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(base + suffix, ec);
+    };
+    remove_files(tmp);
+    try {
+      {
+        ResultsStore out(tmp, Database::Mode::kReadWrite);
+        merge_all(out.db());
+        out.db().exec("PRAGMA wal_checkpoint(TRUNCATE)");
+      }  // closed: its WAL is folded into the file and removed
+      // An empty OUT (or a WAL left without its database) must not be applied to the new file.
+      remove_files(out_path.string());
+      fs::rename(tmp, out_path);
+      remove_files(tmp);
+    } catch (...) {
+      remove_files(tmp);
+      throw;
+    }
+  }
+  for (const std::string& line : lines) fmt::print("{}", line);
+  std::fflush(stdout);
+  return kExitOk;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Command line
+
+bool QuerySubcommands::selected() const {
+  for (const CLI::App* cmd : {status_cmd, runs_cmd, show_cmd, export_cmd, sql_cmd, merge_cmd}) {
+    if (cmd != nullptr && cmd->parsed()) return true;
+  }
+  return false;
+}
+
+void add_query_subcommands(CLI::App& app, QuerySubcommands& q) {
+  const char* db_help = "results database (opened read-only)";
+
+  q.status_cmd = app.add_subcommand(
+      "status", "per sweep: runs by state, an ETA, and the last error of each failed run");
+  q.status_cmd->add_option("--db", q.status_opts.db, db_help)->required();
+  q.status_cmd->add_flag("--json", q.status_opts.json, "print JSON");
+
+  q.runs_cmd = app.add_subcommand("runs", "list runs, optionally filtered by a SQL expression");
+  q.runs_cmd->add_option("--db", q.runs_opts.db, db_help)->required();
+  q.runs_cmd->add_option("--where", q.runs_opts.where,
+                         "one SQL expression on the runs columns, e.g. \"status = 'done'\"");
+  q.runs_cmd->add_option("--format", q.runs_opts.format, "table | csv | json")
+      ->capture_default_str();
+  q.runs_cmd->add_option("--columns", q.runs_opts.columns,
+                         "comma-separated runs columns, or * for all");
+
+  q.show_cmd = app.add_subcommand(
+      "show", "one run: config, final values, provenance, curve and last rho_kkk");
+  q.show_cmd->add_option("--db", q.show_opts.db, db_help)->required();
+  q.show_cmd->add_option("RUN", q.show_opts.run, "run id or config_hash prefix")->required();
+  q.show_cmd->add_option("--format", q.show_opts.format, "table | json")->capture_default_str();
+
+  q.export_cmd = app.add_subcommand("export", "write a whole table as CSV or JSON");
+  q.export_cmd->add_option("--db", q.export_opts.db, db_help)->required();
+  q.export_cmd
+      ->add_option("--table", q.export_opts.table,
+                   "runs | metrics | potentials | fits | sweeps | attempts")
+      ->required();
+  q.export_cmd->add_option("--format", q.export_opts.format, "csv | json")->capture_default_str();
+  q.export_cmd->add_option("--sweep", q.export_opts.sweep, "only the rows of this sweep");
+
+  q.sql_cmd = app.add_subcommand("sql", "run one read-only SQL statement");
+  q.sql_cmd->add_option("--db", q.sql_opts.db, db_help)->required();
+  q.sql_cmd->add_option("QUERY", q.sql_opts.query, "one SELECT statement")->required();
+  q.sql_cmd->add_option("--format", q.sql_opts.format, "table | csv | json")->capture_default_str();
+
+  q.merge_cmd = app.add_subcommand(
+      "merge", "combine results databases of separate jobs into OUT (created if missing)");
+  q.merge_cmd->add_option("OUT", q.merge_opts.out, "merged database")->required();
+  q.merge_cmd->add_option("IN", q.merge_opts.inputs, "databases to merge (read-only)")->required();
+}
+
+int run_query_subcommand(const QuerySubcommands& q) {
+  if (q.status_cmd != nullptr && q.status_cmd->parsed()) return show_status(q.status_opts);
+  if (q.runs_cmd != nullptr && q.runs_cmd->parsed()) return list_runs(q.runs_opts);
+  if (q.show_cmd != nullptr && q.show_cmd->parsed()) return show_run(q.show_opts);
+  if (q.export_cmd != nullptr && q.export_cmd->parsed()) return export_table(q.export_opts);
+  if (q.sql_cmd != nullptr && q.sql_cmd->parsed()) return run_sql(q.sql_opts);
+  if (q.merge_cmd != nullptr && q.merge_cmd->parsed()) return merge_databases(q.merge_opts);
+  return kExitUsage;
+}
+
+}  // namespace symsweep::sweeps

@@ -1,0 +1,56 @@
+#include "spec/run_identity.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+
+#include "symsweep/core/fields.hpp"
+
+namespace symsweep::sweeps {
+namespace {
+
+std::string num(double v) { return fmt::format("{}", v); }
+
+// One training setting as JSON text.
+std::string json_value(std::int64_t v) { return fmt::format("{}", v); }
+std::string json_value(std::uint64_t v) { return fmt::format("{}", v); }
+std::string json_value(double v) { return num(v); }
+std::string json_value(core::Optimizer v) { return fmt::format("\"{}\"", core::to_string(v)); }
+std::string json_value(core::Precision v) { return fmt::format("\"{}\"", core::to_string(v)); }
+
+}  // namespace
+
+std::string canonical_config_json(const core::RunConfig& c) {
+  std::string settings;
+  const core::TrainConfig defaults;
+  core::visit_train_settings(
+      [&](const char* name, bool hashed_at_default, const auto& value, const auto& fallback) {
+        if (hashed_at_default || value != fallback) {
+          settings += fmt::format(R"(,"{}":{})", name, json_value(value));
+        }
+      },
+      c.train, defaults);
+  return fmt::format(R"({{"group":{},"data_fraction":{},"augment":{}{}}})",
+                     nlohmann::json(c.group).dump(), num(c.data_fraction),
+                     nlohmann::json(c.augment).dump(), settings);
+}
+
+std::string content_hash(const std::string& text) {
+  // Two independent 64-bit FNV-1a streams, each finished with a SplitMix64 mix.
+  std::uint64_t h1 = 0xcbf29ce484222325ULL, h2 = 0x84222325cbf29ce4ULL;
+  for (unsigned char ch : text) {
+    h1 = (h1 ^ ch) * 0x100000001b3ULL;
+    h2 = (h2 ^ (ch + 0x5bU)) * 0x100000001b3ULL;
+  }
+  auto mix = [](std::uint64_t x) {
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+  };
+  return fmt::format("{:016x}{:016x}", mix(h1), mix(h2 ^ h1));
+}
+
+}  // namespace symsweep::sweeps

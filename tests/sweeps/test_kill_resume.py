@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
-"""Reliability: kill -9 a sweep at random points (some inside a database write), relaunch until
-done, and check that every grid point is in `runs` exactly once with status done, that runs
-finished before a kill are byte-identical afterwards, that the results equal an uninterrupted
-sweep's, and that PRAGMA integrity_check is ok. A reader polls the database during every launch
-and must never see an error.
+"""Reliability: kill -9 a sweep at points chosen from what the database shows (the grid just
+planned, a run claimed, a result write held open, a result just committed, a run halfway
+through training, every run done but the job not yet ended), relaunch until done, and check
+that every grid point is in `runs` exactly once with status done, that runs finished before a
+kill are byte-identical afterwards, that the results equal an uninterrupted sweep's, and that
+PRAGMA integrity_check is ok. A reader polls the database during every launch and must never
+see an error.
 
-usage: test_kill_resume.py SYMSWEEP_BINARY [--np 3] [--kills 6] [--seed 1] [--mpiexec mpirun]
+usage: test_kill_resume.py SYMSWEEP_BINARY [--np 3] [--mpiexec mpirun]
 """
 import argparse
 import os
-import random
 import signal
+import sqlite3
 import sys
 import tempfile
 import time
@@ -42,18 +44,109 @@ RESULT_COLUMNS = ("config_hash, status, train_loss, test_loss, train_acc, test_a
                   "binary_gap, max_offtarget_mp, effective_dim, drift_q")
 
 
+def write_lock_held(db):
+    """True when a connection holds the database's write lock (a write transaction is open):
+    BEGIN IMMEDIATE fails at once. A free lock is given back at once."""
+    con = sqlite3.connect(db, timeout=0, isolation_level=None)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        con.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError as e:
+        if "locked" in str(e) or "busy" in str(e):
+            return True
+        raise
+    finally:
+        con.close()
+
+
+def counts(db, after_job=0):
+    """(runs planned, running in a job newer than `after_job`, done), or None before the schema
+    exists. Runs a killed launch left `running` belong to its (dead) job, not to the next one."""
+    try:
+        return rows(db, "SELECT count(*), count(*) FILTER (WHERE status = 'running' AND job_id > "
+                        f"{int(after_job)}), count(*) FILTER (WHERE status = 'done') FROM runs")[0]
+    except sqlite3.Error:
+        return None
+
+
+def newest_job(db):
+    try:
+        return rows(db, "SELECT coalesce(max(id), 0) FROM jobs")[0][0]
+    except sqlite3.Error:
+        return 0
+
+
+class KillPoint:
+    """A state of the database at which a launch is killed: `ready(db, seen)` says whether the
+    state is there now; `seen` carries what the poller saw since the launch began (job0: the
+    newest job before it)."""
+
+    def __init__(self, name, ready, slow_writes=False):
+        self.name, self.ready, self.slow_writes = name, ready, slow_writes
+
+
+def kill_points(expected, run_seconds):
+    def planned(db, seen):
+        # The grid is in `runs` and nothing has finished (a claim may already be under way).
+        c = counts(db)
+        return c is not None and c[0] == expected and c[2] == 0
+
+    def claimed(db, seen):
+        # A run of this launch is running and no result of this launch is in yet.
+        c = counts(db, seen["job0"])
+        if c is None:
+            return False
+        seen.setdefault("done0", c[2])
+        return c[1] > 0 and c[2] == seen["done0"]
+
+    def inside_write(db, seen):
+        # The result writes are held open 200 ms (SYMSWEEP_FAULT_SLOW_WRITE_MS): once a run of
+        # this launch is running, a held write lock is one of them.
+        c = counts(db, seen["job0"])
+        return c is not None and c[1] > 0 and write_lock_held(db)
+
+    def after_commit(db, seen):
+        c = counts(db)
+        if c is None:
+            return False
+        seen.setdefault("done0", c[2])
+        return c[2] > seen["done0"]
+
+    def mid_run(db, seen):
+        # A run that has been running for half a run's usual time, still running.
+        now = time.monotonic()
+        try:
+            running = {r[0] for r in rows(db, "SELECT id FROM runs WHERE status = 'running' "
+                                              f"AND job_id > {int(seen['job0'])}")}
+        except sqlite3.Error:
+            running = set()
+        first = seen.setdefault("first_seen", {})
+        for rid in running:
+            first.setdefault(rid, now)
+        return any(now - first[rid] >= 0.5 * run_seconds for rid in running)
+
+    def all_done(db, seen):
+        c = counts(db)
+        return c is not None and c[2] == expected
+
+    return [KillPoint("the grid planned, nothing finished", planned),
+            KillPoint("a run claimed, no result yet", claimed),
+            KillPoint("inside a result write", inside_write, slow_writes=True),
+            KillPoint("a result just committed", after_commit),
+            KillPoint("a run halfway through training", mid_run),
+            KillPoint("every run done, the job not yet ended", all_done)]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("binary")
     ap.add_argument("--np", type=int, default=3)
-    ap.add_argument("--kills", type=int, default=6)
-    ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--mpiexec", default="mpirun")
     ap.add_argument("--preflags", default="--oversubscribe",
                     help="flags before the program (more ranks than cores need --oversubscribe)")
     a = ap.parse_args()
     configure(a.mpiexec, a.preflags)
-    rng = random.Random(a.seed)
     env = environment()
     check = Checks()
 
@@ -70,40 +163,43 @@ def main():
         full = time.monotonic() - t0
         expected = rows(ref, "SELECT count(*) FROM runs")[0][0]
         check(expected == 24, f"reference has {expected} runs, expected 24")
-        print(f"reference sweep: {expected} runs in {full:.2f} s", flush=True)
+        run_seconds = rows(ref, "SELECT avg(wall_seconds) FROM runs")[0][0]
+        print(f"reference sweep: {expected} runs in {full:.2f} s, {run_seconds:.3f} s per run",
+              flush=True)
 
         finished_before = {}
-        kills = 0
-        for i in range(a.kills):
-            # Odd kills hold every write transaction open, so the kill lands inside a write.
-            slow = i % 2 == 1
-            e = environment(SYMSWEEP_FAULT_SLOW_WRITE_MS="200") if slow else env
+        landed = []
+        for point in kill_points(expected, run_seconds):
+            e = environment(SYMSWEEP_FAULT_SLOW_WRITE_MS="200") if point.slow_writes else env
             reader = Reader(db)
             reader.start()
             p = launch(a.binary, spec, db, a.np, e)
-            # Kill somewhere inside what is left of the sweep (mpirun itself needs ~0.3 s).
-            left = 1.0
-            if os.path.exists(db):
-                done = rows(db, "SELECT count(*) FROM runs WHERE status = 'done'")[0][0]
-                left = 1.0 - done / expected
-            time.sleep(0.3 + rng.uniform(0.0, 0.8 * full * left))
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
-                kills += 1
+            seen, hit = {"job0": newest_job(db) if os.path.exists(db) else 0}, False
+            while p.poll() is None:
+                if os.path.exists(db) and point.ready(db, seen):
+                    os.killpg(p.pid, signal.SIGKILL)
+                    hit = True
+                    break
+                time.sleep(0.002)
             p.wait()
             reader.stop = True
             reader.join()
+            if hit:
+                landed.append(point.name)
             check(not reader.errors, f"reader saw errors: {reader.errors[:3]}")
             check(reader.slowest < 10.0, f"a read waited {reader.slowest:.1f} s")
+            state = counts(db) if os.path.exists(db) else None
             if os.path.exists(db):
-                check(rows(db, "PRAGMA integrity_check")[0][0] == "ok", "integrity after kill")
+                check(rows(db, "PRAGMA integrity_check")[0][0] == "ok",
+                      f"integrity after the kill at {point.name}")
                 now = {r[0]: r for r in rows(db, f"SELECT {RUN_COLUMNS} FROM runs "
                                                  "WHERE status = 'done'")}
                 for h, r in finished_before.items():
-                    check(now.get(h) == r, f"run {h} changed after kill {i}")
+                    check(now.get(h) == r, f"run {h} changed after the kill at {point.name}")
                 finished_before.update(now)
-                print(f"kill {i} ({'inside writes' if slow else 'anywhere'}): "
-                      f"{len(now)} runs done so far, reader made {reader.reads} reads", flush=True)
+            print(f"kill at {point.name}: {'killed' if hit else 'ended before the state'}; "
+                  f"runs (planned, running, done) = {state}, reader made {reader.reads} reads",
+                  flush=True)
 
         for attempt in range(20):
             p = launch(a.binary, spec, db, a.np, env)
@@ -112,7 +208,11 @@ def main():
             if rows(db, "SELECT count(*) FROM runs WHERE status != 'done'")[0][0] == 0:
                 break
 
-        check(kills >= 5, f"only {kills} launches were killed")
+        # The last point (between the last commit and the job's end) is a few milliseconds
+        # wide: it may be missed; every other one must be hit.
+        missed = [k.name for k in kill_points(expected, run_seconds) if k.name not in landed]
+        check(len(landed) >= 5 and all(m.startswith("every run done") for m in missed),
+              f"kill points missed: {missed}")
         check(rows(db, "PRAGMA integrity_check")[0][0] == "ok", "final integrity")
         total, distinct = rows(db, "SELECT count(*), count(DISTINCT config_hash) FROM runs")[0]
         check(total == expected and distinct == expected,

@@ -24,8 +24,13 @@
 // mis-estimated because a sigmoid does not fit it; its cost is an interpolation bias of a
 // fraction of a grid step, which the law fits see as scatter between cells.
 //
-// Intervals of f*: percentile bootstrap over seeds (resample seeds with replacement, keep all
-// runs of each drawn seed, re-estimate); censored replicates count as beyond the grid.
+// Intervals of f*: the seeds' variability and the grid's resolution together. A percentile
+// bootstrap over seeds (resample seeds with replacement, keep all runs of each drawn seed,
+// re-estimate) gives, per replicate, the two grid points that bracket its crossing; the
+// interval runs from the 2.5 % quantile of the lower bracket points to the 97.5 % quantile of
+// the upper ones, and always contains the estimate's own bracket: the curve between two grid
+// points is not observed, so f* cannot be placed more finely than its bracket. Censored
+// replicates bracket to 0 or +inf.
 //
 // Laws: ordinary least squares in log N* through a column-pivoting QR. Intervals: wild cluster
 // bootstrap-t (Cameron, Gelbach & Miller 2008) with Webb's six-point weights (Webb 2014,
@@ -43,6 +48,8 @@ constexpr std::uint64_t kStreamCritical = 0x5ca1e0001ULL;
 constexpr std::uint64_t kStreamLaw = 0x5ca1e0002ULL;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr int kMinDistinctValues = 3;
+constexpr double kMinR2 = 0.9;
 
 std::string format_number(double x) {
   std::ostringstream s;
@@ -101,6 +108,9 @@ Grid make_grid(const CellData& cell) {
 struct Crossing {
   Censoring censoring = Censoring::kNone;
   double log_f = 0.0;      ///< the crossing when not censored
+  /// The grid points that bracket the crossing (log f): where the curve could cross for all
+  /// the grid can tell. -inf / +inf beyond the grid when censored.
+  double bracket_low = 0.0, bracket_high = 0.0;
   double fit_first = 0.0;  ///< monotone fit at the smallest fraction present
   double fit_last = 0.0;   ///< and at the largest
   double f_first = 0.0, f_last = 0.0;
@@ -131,12 +141,19 @@ Crossing crossing(const Grid& grid, const std::vector<int>& multiplicity, double
   const auto above = std::find_if(fit.begin(), fit.end(), [&](double v) { return v >= target; });
   if (above == fit.begin()) {
     c.censoring = Censoring::kLeft;
+    c.bracket_low = -kInf;
+    c.bracket_high = x.front();
   } else if (above == fit.end()) {
     c.censoring = Censoring::kRight;
+    c.bracket_low = x.back();
+    c.bracket_high = kInf;
   } else {
     const auto i = static_cast<std::size_t>(above - fit.begin());
     const double t = (target - fit[i - 1]) / (fit[i] - fit[i - 1]);
     c.log_f = x[i - 1] + t * (x[i] - x[i - 1]);
+    // A flat stretch of the fit below the target ends at the last grid point still below it.
+    c.bracket_low = x[i - 1];
+    c.bracket_high = x[i];
   }
   return c;
 }
@@ -228,7 +245,7 @@ CriticalFraction critical_fraction(const CellData& cell, double eps, int bootstr
   out.eps = eps;
   out.runs = static_cast<int>(cell.fraction.size());
   out.seeds = static_cast<int>(n_seeds);
-  out.low = out.high = kNaN;
+  out.low = out.high = out.grid_low = out.grid_high = kNaN;
 
   const Crossing point = crossing(grid, std::vector<int>(n_seeds, 1), target);
   out.censoring = point.censoring;
@@ -248,11 +265,17 @@ CriticalFraction critical_fraction(const CellData& cell, double eps, int bootstr
     return out;
   }
   out.estimate = std::exp(point.log_f);
+  out.grid_low = std::exp(point.bracket_low);
+  out.grid_high = std::exp(point.bracket_high);
   if (bootstrap == 0 || n_seeds < 2) return out;
 
+  // The seeds' variability: which bracket the crossing falls in, over resamples of the seeds.
+  // The grid's resolution: within its bracket the crossing can be anywhere (the curve between
+  // two grid points is not observed), so each replicate contributes its whole bracket.
   Rng rng(seed, kStreamCritical);
-  std::vector<double> replicates;
-  replicates.reserve(static_cast<std::size_t>(bootstrap));
+  std::vector<double> lows, highs;
+  lows.reserve(static_cast<std::size_t>(bootstrap));
+  highs.reserve(static_cast<std::size_t>(bootstrap));
   std::vector<int> multiplicity(n_seeds);
   int censored = 0;
   for (int b = 0; b < bootstrap; ++b) {
@@ -260,13 +283,14 @@ CriticalFraction critical_fraction(const CellData& cell, double eps, int bootstr
     for (std::size_t k = 0; k < n_seeds; ++k) ++multiplicity[rng.below(n_seeds)];
     const Crossing c = crossing(grid, multiplicity, target);
     if (c.censoring != Censoring::kNone) ++censored;
-    replicates.push_back(c.censoring == Censoring::kLeft    ? -kInf
-                         : c.censoring == Censoring::kRight ? kInf
-                                                            : c.log_f);
+    lows.push_back(c.bracket_low);
+    highs.push_back(c.bracket_high);
   }
-  std::sort(replicates.begin(), replicates.end());
-  out.low = std::exp(quantile_of_sorted(replicates, 0.025));
-  out.high = std::exp(quantile_of_sorted(replicates, 0.975));
+  std::sort(lows.begin(), lows.end());
+  std::sort(highs.begin(), highs.end());
+  // Never narrower than the estimate's own bracket.
+  out.low = std::exp(std::min(quantile_of_sorted(lows, 0.025), point.bracket_low));
+  out.high = std::exp(std::max(quantile_of_sorted(highs, 0.975), point.bracket_high));
   out.bootstrap_censored = static_cast<double>(censored) / bootstrap;
   return out;
 }
@@ -363,6 +387,15 @@ LawFit fit_law(const std::vector<CellCritical>& rows, LawModel model, int bootst
   }
   const Eigen::VectorXd y = log_nstar - offset;
   const Eigen::VectorXd coef = qr.solve(y);
+  // Each row's f* interval as a standard deviation in log f (a 95 % interval spans 3.92 sd);
+  // 0 where the row has no finite interval.
+  Eigen::VectorXd fstar_sd = Eigen::VectorXd::Zero(m);
+  for (Eigen::Index i = 0; i < m; ++i) {
+    const CriticalFraction& f = used[static_cast<std::size_t>(i)]->fstar;
+    if (f.low > 0.0 && std::isfinite(f.high) && f.high >= f.low) {
+      fstar_sd(i) = std::log(f.high / f.low) / 3.92;
+    }
+  }
   const Eigen::VectorXd resid = y - x * coef;
   fit.rss = resid.squaredNorm();
   const double tss = (log_nstar.array() - log_nstar.mean()).square().sum();
@@ -374,20 +407,53 @@ LawFit fit_law(const std::vector<CellCritical>& rows, LawModel model, int bootst
                                       2.0 * k * (k + 1.0) / (md - k - 1.0)
                                 : kNaN;
   fit.fitted = true;
+  // When the law is weak: a varied quantity with fewer than three distinct values (two points
+  // fix a line whatever the data), or R^2 below 0.9.
+  const auto distinct = [&](auto key) {
+    std::vector<double> v;
+    for (const CellCritical* r : used) v.push_back(static_cast<double>(key(*r)));
+    std::sort(v.begin(), v.end());
+    return static_cast<int>(std::unique(v.begin(), v.end()) - v.begin());
+  };
+  const auto few = [&](bool fitted_here, const char* param, const char* what, int count) {
+    if (fitted_here && count < kMinDistinctValues) {
+      fit.warnings.push_back(std::string(param) + " rests on " + std::to_string(count) +
+                             " distinct " + what + " (fewer than " +
+                             std::to_string(kMinDistinctValues) + ")");
+    }
+  };
+  few(fit_alpha, "alpha", "group orders", distinct([](const CellCritical& r) { return r.n; }));
+  few(fit_gamma, "gamma", "|H| values", distinct([](const CellCritical& r) { return r.h_order; }));
+  few(fit_beta, "beta", "eps values", distinct([](const CellCritical& r) { return r.fstar.eps; }));
+  if (!(fit.r2 >= kMinR2)) {
+    fit.warnings.push_back(std::isnan(fit.r2)
+                               ? std::string("R^2 is undefined (N* does not vary)")
+                               : "R^2 = " + format_number(fit.r2) + " < " + format_number(kMinR2));
+  }
 
   // Bootstrap-t: y* = X coef + v .* u~ gives coef* = coef + P (v .* u~) with
   // P = (X^T X)^-1 X^T; each replicate is studentized by its own robust standard error, and
   // the interval is coef - [t*_0.975, t*_0.025] se. Studentizing corrects most of the
   // under-coverage a plain percentile interval has with ~20 cells (measured 0.90 -> 0.94).
   std::vector<std::vector<double>> t_star(static_cast<std::size_t>(p));
-  Eigen::VectorXd se = Eigen::VectorXd::Zero(p);
+  Eigen::VectorXd se = Eigen::VectorXd::Zero(p), share = Eigen::VectorXd::Zero(p);
   if (bootstrap > 0) {
     const Eigen::MatrixXd pinv = qr.solve(Eigen::MatrixXd::Identity(m, m));  // p x m
     const Eigen::VectorXd leverage = (x.array() * pinv.transpose().array()).rowwise().sum();
     const auto clusters = static_cast<Eigen::Index>(cluster_of.size());
     const RobustScale scale{pinv, leverage, cluster, clusters};
     const Eigen::VectorXd adjusted = scale.adjust(resid);
-    se = scale.standard_errors(adjusted);
+    // The f* intervals enter beside the residuals: errors of sd fstar_sd, shared by the rows of
+    // one cell (the same runs at several eps), move the coefficients by P e with variance
+    // sum_g (sum_{i in g} P_ji sd_i)^2 -- the robust standard error's formula with the sds in
+    // place of the residuals. Added in quadrature to the residual scale, so a law whose cells
+    // are placed only to within their grid steps gets intervals that say so.
+    const Eigen::VectorXd se_resid = scale.standard_errors(adjusted);
+    const Eigen::VectorXd se_fstar = scale.standard_errors(fstar_sd);
+    se = (se_resid.array().square() + se_fstar.array().square()).sqrt().matrix();
+    for (Eigen::Index j = 0; j < p; ++j) {
+      share(j) = se(j) > 0.0 ? se_fstar(j) * se_fstar(j) / (se(j) * se(j)) : 0.0;
+    }
     Rng rng(seed, kStreamLaw);
     Eigen::VectorXd v(clusters), e(m);
     for (auto& t : t_star) t.reserve(static_cast<std::size_t>(bootstrap));
@@ -410,23 +476,23 @@ LawFit fit_law(const std::vector<CellCritical>& rows, LawModel model, int bootst
   Eigen::Index col = 0;
   {
     const auto [lo, hi] = interval(col);
-    fit.parameters.push_back({"C", std::exp(coef(col)), std::exp(lo), std::exp(hi)});
+    fit.parameters.push_back({"C", std::exp(coef(col)), std::exp(lo), std::exp(hi), share(col)});
     ++col;
   }
   if (fit_alpha) {
     const auto [lo, hi] = interval(col);
-    fit.parameters.push_back({"alpha", coef(col), lo, hi});
+    fit.parameters.push_back({"alpha", coef(col), lo, hi, share(col)});
     ++col;
   }
   // gamma and beta enter with a minus sign: the interval flips.
   if (fit_gamma) {
     const auto [lo, hi] = interval(col);
-    fit.parameters.push_back({"gamma", -coef(col), -hi, -lo});
+    fit.parameters.push_back({"gamma", -coef(col), -hi, -lo, share(col)});
     ++col;
   }
   if (fit_beta) {
     const auto [lo, hi] = interval(col);
-    fit.parameters.push_back({"beta", -coef(col), -hi, -lo});
+    fit.parameters.push_back({"beta", -coef(col), -hi, -lo, share(col)});
     ++col;
   }
   return fit;

@@ -273,20 +273,9 @@ int main(int argc, char** argv) {
   mpi::environment env(argc, argv);
   mpi::communicator world;
   CLI::App app{"symsweep strong-scaling benchmark: one team of all ranks (run under mpirun)"};
-  std::vector<std::string> cases{"L"};
-  int reps = 5;
-  std::int64_t steps = 0;
-  std::uint64_t seed = 0;
+  CaseOptions o{{"L"}};
   bool stop_poll = false;
-  app.add_option("--case", cases,
-                 kCaseHelp)
-      ->capture_default_str();
-  app.add_option("--reps", reps, "repetitions (the median is reported)")
-      ->check(CLI::Range(1, 1000))
-      ->capture_default_str();
-  app.add_option("--steps", steps, "steps per timed run (default: S 500, L 20)")
-      ->check(CLI::Range(std::int64_t{2}, std::int64_t{1} << 30));
-  app.add_option("--seed", seed, "split and initialisation seed")->capture_default_str();
+  add_case_options(app, o);
   app.add_flag("--stop-poll", stop_poll,
                "also time the step with the scheduler's per-step stop poll (interleaved)");
   try {
@@ -297,10 +286,9 @@ int main(int argc, char** argv) {
 
   core::set_blas_threads(1);
   try {
-    for (const std::string& name : cases) {
-      Case c = parse_case(name);  // same arguments, same outcome on every rank
-      if (steps > 0) c.steps = steps;
-      const nlohmann::json j = run_case(world, c, reps, seed, stop_poll);
+    // Same arguments, same cases on every rank.
+    for (const Case& c : selected_cases(o)) {
+      const nlohmann::json j = run_case(world, c, o.reps, o.seed, stop_poll);
       if (world.rank() == 0) std::cout << j.dump() << std::endl;
     }
   } catch (const std::exception& e) {

@@ -257,30 +257,17 @@ nlohmann::json run_case(const Case& cs, int reps, std::uint64_t seed, bool gemm)
 
 int main(int argc, char** argv) {
   CLI::App app{"symsweep step-time benchmark (one thread): one JSON line per case"};
-  std::vector<std::string> cases{"S", "L"};
-  int reps = 5;
-  std::int64_t steps = 0;
-  std::uint64_t seed = 0;
+  CaseOptions o{{"S", "L"}};
   bool no_gemm = false;
-  app.add_option("--case", cases,
-                 kCaseHelp)
-      ->capture_default_str();
-  app.add_option("--reps", reps, "repetitions (the median is reported)")
-      ->check(CLI::Range(1, 1000))
-      ->capture_default_str();
-  app.add_option("--steps", steps, "steps per timed run (default: S 500, L 20)")
-      ->check(CLI::Range(std::int64_t{2}, std::int64_t{1} << 30));
-  app.add_option("--seed", seed, "split and initialisation seed")->capture_default_str();
+  add_case_options(app, o);
   app.add_flag("--no-gemm,--no-sgemm", no_gemm, "skip the matrix-multiply reference rates");
   CLI11_PARSE(app, argc, argv);
 
   core::set_blas_threads(1);  // core's BLAS, when it has one (SYMSWEEP_USE_BLAS)
   openblas_set_num_threads(1);  // the reference sgemm
   try {
-    for (const std::string& name : cases) {
-      Case c = parse_case(name);
-      if (steps > 0) c.steps = steps;
-      std::cout << run_case(c, reps, seed, !no_gemm).dump() << std::endl;
+    for (const Case& c : selected_cases(o)) {
+      std::cout << run_case(c, o.reps, o.seed, !no_gemm).dump() << std::endl;
     }
   } catch (const std::exception& e) {
     std::cerr << "bench_step: " << e.what() << "\n";

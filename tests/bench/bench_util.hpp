@@ -3,6 +3,7 @@
 // What every benchmark here shares: clocks, repeated timing, and the training cases. The
 // statistics (median) come from core/statistics.hpp, as for the fits and the report.
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -83,6 +84,37 @@ inline Case parse_case(const std::string& name) {
     throw std::invalid_argument("--case " + name + ": expected custom:N,Q,F,STEPS (STEPS >= 2)");
   }
   return c;
+}
+
+/// The options every training benchmark takes.
+struct CaseOptions {
+  std::vector<std::string> cases;
+  int reps = 5;
+  std::int64_t steps = 0;  ///< 0: the case's own
+  std::uint64_t seed = 0;
+};
+
+/// Adds --case, --reps, --steps and --seed to `app`, writing into `o` (its cases are the
+/// defaults).
+inline void add_case_options(CLI::App& app, CaseOptions& o) {
+  app.add_option("--case", o.cases, kCaseHelp)->capture_default_str();
+  app.add_option("--reps", o.reps, "repetitions (the median is reported)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  app.add_option("--steps", o.steps, "steps per timed run (default: the case's)")
+      ->check(CLI::Range(std::int64_t{2}, std::int64_t{1} << 30));
+  app.add_option("--seed", o.seed, "split and initialisation seed")->capture_default_str();
+}
+
+/// The cases of `o`, parsed, with --steps applied.
+inline std::vector<Case> selected_cases(const CaseOptions& o) {
+  std::vector<Case> out;
+  for (const std::string& name : o.cases) {
+    Case c = parse_case(name);
+    if (o.steps > 0) c.steps = o.steps;
+    out.push_back(c);
+  }
+  return out;
 }
 
 }  // namespace symsweep::bench

@@ -5,7 +5,7 @@ it against bench_step; it is also a correctness check, because it reproduces sym
 
 - the same training split: round(f n^2) pairs (half away from zero) drawn by the partial
   Fisher-Yates shuffle of core/data.cpp (make_split) from the run seed;
-- the same initial particles: particle j drawn from the stream (seed, j) of core/random.hpp
+- the same initial particles: particle j drawn from the stream (seed, j) of core/src/random.hpp
   (xoshiro256** seeded by SplitMix64, Box-Muller normals), w_a then w_b then w_c;
 - the same loss H = mean over the training pairs of ||P(o/(2n) - e_y)||^2 and the same updates:
   `adamw` is torch.optim.AdamW (PyTorch's defaults for betas and eps, as core/train.cpp);
@@ -34,10 +34,10 @@ import torch
 
 MASK = (1 << 64) - 1
 SPLIT_STREAM = 0x53504C4954        # core/data.cpp: the stream of the train/test split ("SPLIT")
-STREAM_SALT = 0x632BE59BD9B4E019   # core/random.hpp: added to the stream before mixing
+STREAM_SALT = 0x632BE59BD9B4E019   # core/src/random.hpp: added to the stream before mixing
 
 
-# ------------------------------------------------------------- core/random.hpp, in Python
+# ------------------------------------------------------------- core/src/random.hpp, in Python
 
 
 def mix64(x):

@@ -5,8 +5,10 @@
 #include <boost/archive/binary_iarchive.hpp>
 #include <boost/archive/binary_oarchive.hpp>
 #include <sstream>
+#include <type_traits>
 
 #include "../core/records.hpp"
+#include "symsweep/distributed/scheduler.hpp"
 #include "symsweep/distributed/serialization.hpp"
 
 namespace symsweep::distributed {
@@ -69,3 +71,11 @@ TEST(Records, AnOutcomeSurvivesTheMessage) {
 
 }  // namespace
 }  // namespace symsweep::distributed
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+// The scheduler's former names (README, "Names").
+static_assert(std::is_same_v<symsweep::distributed::Job, symsweep::distributed::WorkItem>);
+static_assert(std::is_same_v<symsweep::distributed::JobResult, symsweep::distributed::WorkResult>);
+static_assert(std::is_same_v<symsweep::distributed::JobSource, symsweep::distributed::WorkSource>);
+#pragma GCC diagnostic pop

@@ -11,28 +11,14 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from installlib import check, run  # noqa: E402
+
 # Everything the rest of symsweep needs, and nothing that core does.
 OTHERS = ["MPI", "Boost", "SQLite3", "fmt", "CLI11", "nlohmann_json", "tomlplusplus", "BLAS",
           "GTest", "benchmark"]
-
-
-def run(cmd, **kw):
-    t = time.monotonic()
-    p = subprocess.run(cmd, capture_output=True, text=True, **kw)
-    print(f"$ {' '.join(cmd)}  [{time.monotonic() - t:.1f} s, exit {p.returncode}]", flush=True)
-    if p.returncode != 0:
-        print(p.stdout, p.stderr, sep="\n", file=sys.stderr)
-        sys.exit(f"failed: {' '.join(cmd)}")
-    return p
-
-
-def check(cond, what):
-    if not cond:
-        sys.exit(f"FAIL: {what}")
-    print(f"ok: {what}")
 
 
 def main():

@@ -11,27 +11,12 @@ import json
 import math
 import os
 import shutil
-import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from installlib import check, run  # noqa: E402
 
-
-def run(cmd, **kw):
-    t = time.monotonic()
-    p = subprocess.run(cmd, capture_output=True, text=True, **kw)
-    print(f"$ {' '.join(cmd)}  [{time.monotonic() - t:.1f} s, exit {p.returncode}]", flush=True)
-    if p.returncode != 0:
-        print(p.stdout, p.stderr, sep="\n", file=sys.stderr)
-        sys.exit(f"failed: {' '.join(cmd)}")
-    return p
-
-
-def check(cond, what):
-    if not cond:
-        sys.exit(f"FAIL: {what}")
-    print(f"ok: {what}")
 
 
 def main():

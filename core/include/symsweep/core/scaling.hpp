@@ -31,10 +31,16 @@ struct CriticalFraction {
   Censoring censoring = Censoring::kNone;
   std::string reason;     ///< one line when censored, empty otherwise
   double estimate = 0.0;  ///< f* (a fraction of the n^2 pairs); NaN when censored
-  /// 95 % percentile bootstrap interval over seeds. NaN when censored, with fewer than two
-  /// seeds or no bootstrap; low = 0 (high = +inf) when more than 2.5 % of the replicates are
-  /// left- (right-) censored, i.e. the interval leaves the grid.
+  /// 95 % interval of the seeds' variability and the grid's resolution together: from the
+  /// 2.5 % quantile of the lower grid points that bracket each seed-bootstrap replicate's
+  /// crossing to the 97.5 % quantile of the upper ones, and never narrower than the estimate's
+  /// own bracket (grid_low, grid_high). NaN when censored, with fewer than two seeds or no
+  /// bootstrap; low = 0 (high = +inf) when more than 2.5 % of the replicates are left-
+  /// (right-) censored, i.e. the interval leaves the grid.
   double low = 0.0, high = 0.0;
+  /// The grid fractions that bracket the estimate (its crossing lies between them); NaN when
+  /// censored.
+  double grid_low = 0.0, grid_high = 0.0;
   double bootstrap_censored = 0.0;  ///< share of bootstrap replicates that were censored
   int runs = 0;                     ///< rows of the cell
   int seeds = 0;                    ///< distinct seeds
@@ -69,10 +75,13 @@ enum class LawModel {
   kNLogN,  ///< N* = C n ln(n) |H|^-gamma eps^-beta
 };
 
-/// One fitted parameter with its 95 % wild bootstrap-t interval (see fit_law).
+/// One fitted parameter with its 95 % interval (see fit_law).
 struct LawParameter {
   std::string name;  ///< "C", "alpha", "gamma" or "beta"
   double estimate = 0.0, low = 0.0, high = 0.0;
+  /// The share of the interval's variance that comes from the cells' f* intervals (the rest is
+  /// the scatter of the cells about the law); 0 when the rows carry no f* interval.
+  double fstar_share = 0.0;
 };
 
 /// A least-squares fit of log N* = log(f* n^2) over the uncensored rows.
@@ -88,14 +97,19 @@ struct LawFit {
   int rows = 0;       ///< (cell, eps) rows used
   int cells = 0;      ///< distinct cells used
   int censored_left = 0, censored_right = 0;  ///< rows excluded as censored
+  /// Why the fitted law is weak, one line each: a varied quantity (n, |H|, eps) with fewer than
+  /// 3 distinct values, or R^2 below 0.9 (or undefined). Empty for a law the data support.
+  std::vector<std::string> warnings;
+  bool weak() const { return !warnings.empty(); }
 
   /// The parameter called `name`, or nullptr when the law does not have it.
   const LawParameter* parameter(std::string_view name) const;
 };
 
 /// Fits one law to the uncensored rows, with a wild cluster bootstrap (`bootstrap` replicates,
-/// stream `seed`) for the intervals. A law that cannot be fitted comes back with fitted = false
-/// and a reason. Throws InputError on n < 2, |H| < 1 or an uncensored f* outside (0, 1].
+/// stream `seed`) for the intervals; the rows' f* intervals (where they have finite ones) add
+/// their own variance to each parameter's (docs/scaling-laws.md). A law that cannot be fitted
+/// comes back with fitted = false and a reason; a weak one with warnings. Throws InputError on n < 2, |H| < 1 or an uncensored f* outside (0, 1].
 LawFit fit_law(const std::vector<CellCritical>& rows, LawModel model, int bootstrap,
                std::uint64_t seed);
 

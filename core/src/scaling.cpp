@@ -411,6 +411,7 @@ LawFit fit_law(const std::vector<CellCritical>& rows, LawModel model, int bootst
   // fix a line whatever the data), or R^2 below 0.9.
   const auto distinct = [&](auto key) {
     std::vector<double> v;
+    v.reserve(used.size());
     for (const CellCritical* r : used) v.push_back(static_cast<double>(key(*r)));
     std::sort(v.begin(), v.end());
     return static_cast<int>(std::unique(v.begin(), v.end()) - v.begin());

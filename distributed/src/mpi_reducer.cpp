@@ -1,9 +1,19 @@
 #include "symsweep/distributed/mpi_reducer.hpp"
 
+#include <string>
+
+#include "symsweep/core/error.hpp"
+
 namespace symsweep::distributed {
 
-MpiReducer::MpiReducer(const boost::mpi::communicator& comm)
-    : comm_(comm, boost::mpi::comm_duplicate) {}
+MpiReducer::MpiReducer(const boost::mpi::communicator& comm, std::size_t max_chunk)
+    : comm_(comm, boost::mpi::comm_duplicate), max_chunk_(max_chunk) {
+  // Checked on every rank alike (the same arguments), after the collective duplicate.
+  if (max_chunk_ < 1 || max_chunk_ > kMaxChunk) {
+    throw InputError("MpiReducer: max_chunk = " + std::to_string(max_chunk_) +
+                           "; expected 1.." + std::to_string(kMaxChunk));
+  }
+}
 
 }  // namespace symsweep::distributed
 

@@ -43,10 +43,10 @@ std::vector<std::string> sweep_names(Database& db) {
 }
 
 std::vector<RunWithTestSet> runs_with_test_set(Database& db, const std::string& sweep) {
-  Statement s = db.prepare(fmt::format(
-      "SELECT {}, runs.group_order, runs.augment_order, runs.data_fraction, runs.seed, "
-      "runs.test_acc{} AND runs.test_acc IS NOT NULL ORDER BY runs.id",
-      kCellSettingsColumns, kFinishedRunsOfSweep));
+  Statement s = db.prepare(
+      fmt::format("SELECT {}, runs.group_order, runs.augment_order, runs.data_fraction, runs.seed, "
+                  "runs.test_acc{} AND runs.test_acc IS NOT NULL ORDER BY runs.id",
+                  kCellSettingsColumns, kFinishedRunsOfSweep));
   s.bind(1, sweep);
   std::vector<RunWithTestSet> rows;
   while (s.step()) {

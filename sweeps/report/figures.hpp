@@ -48,24 +48,4 @@ void nstar_figures(FigureContext& ctx, const std::string& base, const std::strin
 /// the effective dimension and the conservation drift.
 void run_figure(FigureContext& ctx, const RunData& run);
 
-/// Screen-fraction margins of the panels of a figure: a grid of `cols` columns, panel i at row
-/// i / cols. Sizes in pixels.
-struct PanelGrid {
-  int cols = 1, rows = 1;
-  int panel_w = 400, panel_h = 330;
-  int left = 90, right = 40, top = 80, bottom = 70, hgap = 90, vgap = 90;
-
-  int width() const { return left + cols * panel_w + (cols - 1) * hgap + right; }
-  int height() const { return top + rows * panel_h + (rows - 1) * vgap + bottom; }
-  /// "set lmargin ...; set rmargin ...; ..." for panel i.
-  std::string margins(int i) const;
-  /// A colour box to the right of panel i, as tall as the panel.
-  std::string colorbox_right_of(int i, int offset = 18) const;
-};
-
-/// One panel with its legend below the x label, in one column of `key_rows` entries.
-PanelGrid key_below_layout(int key_rows);
-/// The legend of key_below_layout: left-aligned with the plot, under the x label.
-std::string key_below(const PanelGrid& g);
-
 }  // namespace symsweep::sweeps::report

@@ -127,6 +127,23 @@ std::string PlotList::command() const {
   return s + "\n";
 }
 
+std::pair<int, int> PanelGrid::canvas(int panel_w, int panel_h) const {
+  const double w = cols * panel_w + (left + right + (cols - 1) * xgap) * kCharWidthPx;
+  const double h = rows * panel_h + (top + bottom + (rows - 1) * ygap) * kCharHeightPx;
+  return {static_cast<int>(std::lround(w)), static_cast<int>(std::lround(h))};
+}
+
+std::string PanelGrid::multiplot(const std::string& title) const {
+  return fmt::format(
+      "set multiplot layout {},{} margins char {:g}, char {:g}, char {:g}, char {:g} spacing "
+      "char {:g}, char {:g} title {} font \",13\"\n",
+      rows, cols, left, right, bottom, top, xgap, ygap, title);
+}
+
+std::string colorbox_beside_panel() {
+  return "set colorbox user origin graph 1.035, graph 0 size graph 0.04, graph 1\n";
+}
+
 std::string empty_panel(const std::string& message) {
   return fmt::format(
       "set yrange [0:1]\nunset ytics\nset label 1 {} at graph 0.5, 0.5 center\n"

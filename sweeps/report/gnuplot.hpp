@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace symsweep::sweeps::report {
@@ -45,6 +46,24 @@ class PlotList {
  private:
   std::vector<std::string> items_;
 };
+
+/// A grid of panels laid out by gnuplot (`set multiplot layout`): the outer margins and the
+/// gaps between panels in character units of the figure's font.
+struct PanelGrid {
+  int rows = 1, cols = 1;
+  double left = 10, right = 3, bottom = 4, top = 6;  ///< outer margins
+  double xgap = 10, ygap = 6;                        ///< between neighbouring panels
+  /// The canvas for panels of about `panel_w` x `panel_h` pixels ({width, height}).
+  std::pair<int, int> canvas(int panel_w, int panel_h) const;
+  /// "set multiplot layout ... title TITLE" (`title`: a gnuplot string), then one panel per plot.
+  std::string multiplot(const std::string& title) const;
+};
+/// Approximate pixels per character of the figures' 11 pt font, only to size canvases (gnuplot
+/// places everything on them).
+inline constexpr double kCharWidthPx = 9.0, kCharHeightPx = 17.0;
+
+/// A vertical colour box just right of the current panel and as tall as it.
+std::string colorbox_beside_panel();
 
 /// A panel without data: `message` in its middle.
 std::string empty_panel(const std::string& message);

@@ -189,14 +189,16 @@ void draw_nstar(FigureContext& ctx, const NstarCommon& c, const NstarAxis& a,
   for (const LawStyle* l : a.laws) {
     if (c.laws->count(l->model) > 0) drawn.push_back(l);
   }
-  const PanelGrid g =
-      key_below_layout(static_cast<int>(a.series->size() + drawn.size() + extra_items.size()));
-  std::string s =
-      script_head(a.base, a.what + ", sweep \"" + c.sweep + "\"", g.width(), g.height());
-  s += g.margins(0) + key_below(g);
-  s += fmt::format("set multiplot title {} font \",13\"\n",
+  // One plot with its legend below it, in one column, placed by gnuplot (which shrinks the
+  // plot to make room): the canvas grows by a line per legend entry.
+  const auto key_rows = static_cast<int>(a.series->size() + drawn.size() + extra_items.size());
+  std::string s = script_head(a.base, a.what + ", sweep \"" + c.sweep + "\"", 850,
+                              600 + static_cast<int>(kCharHeightPx + 1) * key_rows);
+  s += fmt::format("set title {} font \",13\" offset 0, 0.5\n",
                    gp_text(fmt::format("Sweep \"{}\": critical sample count at ε = {:g}\n{}",
                                        c.sweep, c.eps, c.stratum)));
+  s += "set key outside below left Left reverse box vertical maxcols 1 spacing 1.1 font \",10\"\n"
+       "set lmargin 12\nset rmargin 6\n";
   s += "set logscale xy\nset samples 200\n";
   s += fmt::format("set xrange [{}:{}]\nset yrange [{}:{}]\n", num(x_lo), num(x_hi), num(c.y_lo),
                    num(c.y_hi));
@@ -204,7 +206,8 @@ void draw_nstar(FigureContext& ctx, const NstarCommon& c, const NstarAxis& a,
                    listed_tics({a.xs.begin(), a.xs.end()}),
                    a.minor_xtics ? "set mxtics default" : "unset mxtics",
                    enough_log_tics(c.y_lo, c.y_hi));
-  s += fmt::format("set xlabel \"{}\"\nset ylabel \"N* = f* n^2 (samples)\"\n", a.xlabel);
+  // The label's empty second line keeps it clear of the legend's box.
+  s += fmt::format("set xlabel \"{}\\n\"\nset ylabel \"N* = f* n^2 (samples)\"\n", a.xlabel);
   s += fmt::format("eps = {}\n", num(c.eps)) + c.functions;
   PlotList plot;
   int i = 0;

@@ -105,34 +105,36 @@ bool phase_figure(FigureContext& ctx, const std::string& base, const std::string
   std::set<double> grid;
   for (const SweepRun& r : st.runs) grid.insert(r.fraction);
   if (grid.size() <= 5) xtics = listed_tics({grid.begin(), grid.end()});
+  // gnuplot lays the panels out; the margins leave room for the tic labels (with the group's
+  // spec when two groups share an order), the axis labels and the colour box.
   PanelGrid g;
   g.cols = hs.size() == 4 ? 2 : std::min<int>(static_cast<int>(hs.size()), 3);
   g.rows = (static_cast<int>(hs.size()) + g.cols - 1) / g.cols;
-  g.panel_w = 380;
-  g.panel_h = std::max(240, std::min(420, 60 + 34 * static_cast<int>(groups.size())));
-  g.left = per_order.size() < groups.size() ? 170 : 90;
-  g.hgap = g.left;
-  g.right = 110;
-  g.top = 95;
-  g.vgap = 120;
+  g.left = per_order.size() < groups.size() ? 22 : 11;
+  g.right = 14;
+  g.xgap = std::max(g.left, 12.0);
+  g.top = 5.6;
+  g.bottom = 4;
+  g.ygap = 7;
+  const int panel_h = std::max(240, std::min(420, 60 + 34 * static_cast<int>(groups.size())));
+  auto [width, height] = g.canvas(380, panel_h);
   // Wide enough for the two title lines (about 10 px per byte of UTF-8 at 13 pt, generously).
   const std::string title_top = fmt::format(
       "Sweep \"{}\": median test accuracy{}", sweep,
       with_fstar ? fmt::format(" (circles: f*(ε = {:g}), bars: 95 % interval)", eps) : "");
   const int title_px = 10 * static_cast<int>(std::max(title_top.size(), st.key.size())) + 40;
-  const int extra = std::max(0, title_px - g.width());
-  g.left += extra / 2;
-  g.right += extra - extra / 2;
-  std::string s =
-      script_head(base, "phase diagram of sweep \"" + sweep + "\"", g.width(), g.height());
+  const int extra = std::max(0, title_px - width);
+  g.left += extra / (2 * kCharWidthPx);
+  g.right += extra / (2 * kCharWidthPx);
+  width += extra;
+  std::string s = script_head(base, "phase diagram of sweep \"" + sweep + "\"", width, height);
   s += fmt::format("{}\nset cbrange [0:1]\nset cblabel \"test accuracy (median over seeds)\"\n",
                    kViridis);
   s += "# Each box overlaps its right and upper neighbour by about a pixel (the using spec), so\n"
        "# that anti-aliasing leaves no seams between the cells.\n";
-  s += fmt::format("set multiplot title {} font \",13\"\n", gp_text(title_top + "\n" + st.key));
+  s += g.multiplot(gp_text(title_top + "\n" + st.key));
   for (std::size_t i = 0; i < hs.size(); ++i) {
     const int h = hs[i];
-    s += g.margins(static_cast<int>(i));
     s += "unset grid\nset logscale x\n";
     s += fmt::format("set xrange [{}:{}]\nset xtics {}\nset mxtics default\n", num(x_lo), num(x_hi),
                      xtics);
@@ -143,7 +145,7 @@ bool phase_figure(FigureContext& ctx, const std::string& base, const std::string
     s += i % static_cast<std::size_t>(g.cols) == 0 ? "set ylabel \"group order n\"\n"
                                                    : "unset ylabel\n";
     s += fmt::format("set title {}\n", gp_text(h_label(h, augment_of[h])));
-    s += i + 1 == hs.size() ? g.colorbox_right_of(static_cast<int>(i)) : "unset colorbox\n";
+    s += i + 1 == hs.size() ? colorbox_beside_panel() : "unset colorbox\n";
     PlotList plot;
     plot.add(fmt::format(
         "\"{base}.dat\" index {i} using 1:2:3:($4 * 1.012):5:($6 + 0.02):7 with boxxyerror "

@@ -167,32 +167,32 @@ void run_figure(FigureContext& ctx, const RunData& run) {
   }
   write_file(ctx.dir / (b + "-metrics.dat"), mdata);
 
+  // Four panels laid out by gnuplot, with room between the columns for the colour box of (a)
+  // and the y labels of (b) and (d).
   PanelGrid g;
-  g.cols = 2;
   g.rows = 2;
-  g.panel_w = 500;
-  g.panel_h = 300;
-  g.left = 95;
-  g.hgap = 200;
-  g.vgap = 105;
-  g.right = 40;
-  g.top = 85;
-  std::string s = script_head(b, fmt::format("dynamics of run {}", run_id), g.width(), g.height());
-  s += fmt::format(
-      "set multiplot title {} font \",13\"\n",
+  g.cols = 2;
+  g.left = 11;
+  g.right = 4;
+  g.bottom = 4;
+  g.top = 6;
+  g.xgap = 25;
+  g.ygap = 7;
+  const auto [width, height] = g.canvas(490, 290);
+  std::string s = script_head(b, fmt::format("dynamics of run {}", run_id), width, height);
+  s += g.multiplot(
       fmt::format("\"{}\\nTheorem 2 of the paper: {}(t) = 1 − exp(−{} t), t = lr · step\"",
                   gp_escape(title_line), irreps ? "ρ_τ" : "ρ_{kkk}", c_name));
   s += fmt::format("set xrange [0:{}]\nset xlabel \"step\"\nset tics out nomirror\n",
                    std::max<std::int64_t>(last_step, 1));
   // (a) the potentials
-  s += g.margins(0);
   s += fmt::format("set title \"{} per {}{}\"\n", mp_name, irreps ? "irrep τ" : "frequency k",
                    rho.with_fits ? fmt::format(", fits 1 − exp(−{} t) dashed", c_name) : "");
   s += fmt::format("set ylabel \"{}\"\n", mp_name);
   if (have_rho) {
     s += fmt::format("{}\nset cbrange [{}:{}]\nset cblabel \"{}\" offset 0.8, 0\n{}", kViridis,
                      rho.k_lo, std::max(rho.k_hi, rho.k_lo + 1), index_name,
-                     g.colorbox_right_of(0, 14));
+                     colorbox_beside_panel());
     if (rho.k_hi - rho.k_lo <= 10) s += "set cbtics 1\n";  // integer indices only
     // The data's range, with the target 1 in view once the curves are half-way there, and
     // headroom above the curves for the legend.
@@ -223,7 +223,6 @@ void run_figure(FigureContext& ctx, const RunData& run) {
                                   : two_lines(no_irreps_note(info.group_order)));
   }
   // (b) binary gap
-  s += g.margins(1);
   s += "set title \"distance to the symbolic 0/1 solution\"\nset ylabel \"distance from the "
        "target\"\n";
   if (have_gap || have_off || have_energy) {
@@ -258,7 +257,6 @@ void run_figure(FigureContext& ctx, const RunData& run) {
     s += empty_panel("binary gap not recorded for this run");
   }
   // (c) effective dimension
-  s += g.margins(2);
   s += "set title \"effective dimension of the particle cloud\"\n"
        "set ylabel \"participation ratio\"\nunset key\n";
   if (have_dim) {
@@ -273,7 +271,6 @@ void run_figure(FigureContext& ctx, const RunData& run) {
     s += empty_panel("effective dimension not recorded");
   }
   // (d) conservation drift
-  s += g.margins(3);
   s += "set title \"conservation-law drift (relative, log scale)\"\n"
        "set ylabel \"max_j |X_j(t) − X_j(0)| / mean_j |X_j(0)|\"\n";
   if (have_drift[0] || have_drift[1] || have_drift[2]) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 #include <unsupported/Eigen/NonLinearOptimization>
 
 #include "symsweep/core/error.hpp"
@@ -113,6 +114,22 @@ Theorem2Fit fit_theorem2_curve(const std::vector<double>& t, const std::vector<d
   return fit;
 }
 
+Theorem2Summary summarize_theorem2(std::vector<Theorem2Fit> per_k) {
+  Theorem2Summary out;
+  std::vector<double> cs, r2s;
+  for (const Theorem2Fit& f : per_k) {
+    if (!f.fitted) continue;
+    ++out.fitted;
+    cs.push_back(f.c);
+    if (std::isfinite(f.r2)) r2s.push_back(f.r2);
+  }
+  out.per_k = std::move(per_k);
+  out.median_c = median(cs);
+  out.median_r2 = median(r2s);
+  out.min_r2 = r2s.empty() ? kNaN : *std::min_element(r2s.begin(), r2s.end());
+  return out;
+}
+
 Theorem2Summary fit_theorem2(const std::vector<double>& t, const std::vector<int>& ks,
                              const Eigen::Ref<const Eigen::MatrixXd>& rho_re) {
   if (rho_re.rows() != static_cast<Eigen::Index>(t.size()) ||
@@ -121,23 +138,13 @@ Theorem2Summary fit_theorem2(const std::vector<double>& t, const std::vector<int
                      std::to_string(rho_re.cols()) + "; expected " + std::to_string(t.size()) +
                      " times x " + std::to_string(ks.size()) + " frequencies");
   }
-  Theorem2Summary out;
-  std::vector<double> cs, r2s;
+  std::vector<Theorem2Fit> per_k;
   std::vector<double> y(t.size());
   for (Eigen::Index j = 0; j < rho_re.cols(); ++j) {
     for (Eigen::Index i = 0; i < rho_re.rows(); ++i) y[static_cast<std::size_t>(i)] = rho_re(i, j);
-    Theorem2Fit f = fit_theorem2_curve(t, y, ks[static_cast<std::size_t>(j)]);
-    if (f.fitted) {
-      ++out.fitted;
-      cs.push_back(f.c);
-      if (std::isfinite(f.r2)) r2s.push_back(f.r2);
-    }
-    out.per_k.push_back(std::move(f));
+    per_k.push_back(fit_theorem2_curve(t, y, ks[static_cast<std::size_t>(j)]));
   }
-  out.median_c = median(cs);
-  out.median_r2 = median(r2s);
-  out.min_r2 = r2s.empty() ? kNaN : *std::min_element(r2s.begin(), r2s.end());
-  return out;
+  return summarize_theorem2(std::move(per_k));
 }
 
 Theorem2Summary fit_theorem2(const std::vector<StepMetrics>& log, double eta) {

@@ -2,31 +2,29 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
+#include <utility>
 
 #include "symsweep/core/error.hpp"
 #include "symsweep/core/scaling.hpp"
-#include "store/open_database.hpp"
+#include "symsweep/core/theorem2.hpp"
 #include "commands/query_commands.hpp"
+#include "spec/run_identity.hpp"
+#include "store/cell_key.hpp"
+#include "store/fit_results.hpp"
+#include "store/open_database.hpp"
 #include "store/store.hpp"
 
 namespace symsweep::sweeps {
 
 namespace {
 
-/// One finished run as the fit sees it.
-struct RunRow {
-  std::string group_spec, augment, cell, stratum;
-  int group_order = 0, augment_order = 1;
-  std::int64_t width = 0, seed = 0;
-  double fraction = 0.0, test_acc = 0.0;
-};
-
 /// A cell: every config value but fraction and seed.
 struct Cell {
   std::int64_t id = 0;
-  RunRow first;  ///< describes the cell (group, augment, width, stratum)
+  RunWithTestSet first;  ///< describes the cell (group, augment, width, stratum)
   core::CellData data;
 };
 
@@ -34,45 +32,13 @@ std::uint64_t seed_of(const std::string& key) {
   return std::stoull(content_hash(key).substr(0, 16), nullptr, 16);
 }
 
-std::vector<std::string> sweep_names(Database& db, const std::string& only) {
-  std::vector<std::string> names;
-  Statement s = db.prepare("SELECT name FROM sweeps ORDER BY id");
-  while (s.step()) names.push_back(s.text(0));
+std::vector<std::string> sweeps_to_fit(Database& db, const std::string& only) {
+  std::vector<std::string> names = sweep_names(db);
   if (only.empty()) return names;
   if (std::find(names.begin(), names.end(), only) == names.end()) {
     throw InputError(fmt::format("--sweep {}: no such sweep in {}", only, db.path()));
   }
   return {only};
-}
-
-std::vector<RunRow> finished_runs(Database& db, const std::string& sweep) {
-  // Runs with f = 1 have no test set (test_acc is NULL) and carry no information on f*.
-  Statement s = db.prepare(
-      "SELECT group_spec, group_order, augment, augment_order, width, optimizer, lr, "
-      "weight_decay, init_scale, steps, precision, data_fraction, seed, test_acc FROM runs "
-      "JOIN sweep_runs ON sweep_runs.run_id = runs.id JOIN sweeps ON sweeps.id = "
-      "sweep_runs.sweep_id WHERE sweeps.name = ?1 AND runs.status = 'done' AND test_acc IS NOT "
-      "NULL ORDER BY runs.id");
-  s.bind(1, sweep);
-  std::vector<RunRow> rows;
-  while (s.step()) {
-    RunRow r;
-    r.group_spec = s.text(0);
-    r.group_order = static_cast<int>(s.integer(1));
-    r.augment = s.text(2);
-    r.augment_order = static_cast<int>(s.integer(3));
-    r.width = s.integer(4);
-    const std::string family = r.group_spec.substr(0, r.group_spec.find(':'));
-    // Everything that is neither the group, the augmentation, the fraction nor the seed.
-    r.stratum = fmt::format("{} width={} {} lr={} wd={} s={} steps={} {}", family, r.width,
-                            s.text(5), s.real(6), s.real(7), s.real(8), s.integer(9), s.text(10));
-    r.cell = fmt::format("{} {} | {}", r.group_spec, r.augment, r.stratum);
-    r.fraction = s.real(11);
-    r.seed = s.integer(12);
-    r.test_acc = s.real(13);
-    rows.push_back(std::move(r));
-  }
-  return rows;
 }
 
 const char* censoring_name(core::Censoring c) {
@@ -87,6 +53,25 @@ const char* censoring_name(core::Censoring c) {
 }
 
 SqlValue value_or_null(double v) { return std::isfinite(v) ? SqlValue(v) : SqlValue(); }
+std::optional<double> finite_or_none(double v) {
+  return std::isfinite(v) ? std::optional<double>(v) : std::nullopt;
+}
+
+/// Theorem 2 (docs/potentials.md) for one run: 1 - exp(-C t) fitted to each logged potential
+/// against t = lr * step.
+std::vector<Theorem2Row> theorem2_rows(Database& db, const RunWithPotentials& run,
+                                       const std::string& now) {
+  const RunPotentials p = read_potentials(db, run.id);
+  std::vector<double> t;
+  t.reserve(p.steps.size());
+  for (std::int64_t s : p.steps) t.push_back(run.lr * static_cast<double>(s));
+  const core::Theorem2Summary fit = core::fit_theorem2(t, p.ks, p.re);
+  std::vector<Theorem2Row> rows;
+  for (std::size_t j = 0; j < fit.per_k.size(); ++j) {
+    rows.push_back({run.id, p.dims[j], fit.per_k[j], now});
+  }
+  return rows;
+}
 
 }  // namespace
 
@@ -103,74 +88,77 @@ int run_fit(const FitOptions& o) {
   const std::string now = utc_now();
   auto cells_out = make_row_writer(format, stdout);
   auto laws_out = make_row_writer(format, stdout);
+  std::size_t theorem2_runs = 0, theorem2_fits = 0;
 
-  for (const std::string& sweep : sweep_names(store.db(), o.sweep)) {
-    const std::vector<RunRow> runs = finished_runs(store.db(), sweep);
+  for (const std::string& sweep : sweeps_to_fit(store.db(), o.sweep)) {
     std::map<std::string, Cell> cells;
-    for (const RunRow& r : runs) {
-      auto [it, added] = cells.try_emplace(r.cell);
-      if (added) {
-        it->second.id = static_cast<std::int64_t>(cells.size());
-        it->second.first = r;
-      }
+    for (RunWithTestSet& r : runs_with_test_set(store.db(), sweep)) {
+      auto [it, added] = cells.try_emplace(r.key.cell);
       it->second.data.fraction.push_back(r.fraction);
       it->second.data.test_acc.push_back(r.test_acc);
       it->second.data.seed.push_back(r.seed);
+      if (added) {
+        it->second.id = static_cast<std::int64_t>(cells.size());
+        it->second.first = std::move(r);
+      }
+    }
+    // Every finished run with potentials gets its Theorem 2 fits, with or without a test set.
+    std::vector<std::pair<std::int64_t, std::vector<Theorem2Row>>> theorem2;
+    for (const RunWithPotentials& r : runs_with_potentials(store.db(), sweep)) {
+      theorem2.emplace_back(r.id, theorem2_rows(store.db(), r, now));
     }
     if (cells.empty()) {
-      fmt::print(stderr, "sweep \"{}\": no finished runs with a test set: nothing to fit\n", sweep);
-      continue;
+      fmt::print(stderr, "sweep \"{}\": no finished runs with a test set: {}\n", sweep,
+                 theorem2.empty() ? "nothing to fit" : "no critical fractions to fit");
+      if (theorem2.empty()) continue;
     }
 
-    Transaction tx(store.db());
-    store.db().prepare("DELETE FROM critical_fractions WHERE sweep = ?1").bind(1, sweep).run();
-    store.db().prepare("DELETE FROM fits WHERE sweep = ?1").bind(1, sweep).run();
-    Statement put_cell = store.db().prepare(
-        "INSERT INTO critical_fractions (sweep, cell, group_spec, group_order, augment, "
-        "augment_order, width, eps, estimate, low, high, censoring, reason, runs, seeds, created) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
-    Statement put_fit = store.db().prepare(
-        "INSERT INTO fits (sweep, law, parameter, estimate, low, high, r2, cells, created, "
-        "stratum, model, preferred) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
-
-    cells_out->begin({"sweep", "group", "n", "augment", "H", "width", "eps", "f_star", "low",
-                      "high", "N_star", "censoring", "seeds"});
+    FitResultsWriter out(store.db());
+    if (!cells.empty()) {
+      out.clear_sweep(sweep);
+      cells_out->begin({"sweep", "group", "n", "augment", "H", "width", "eps", "f_star", "low",
+                        "high", "N_star", "censoring", "seeds"});
+    }
     std::map<std::string, std::vector<core::CellCritical>> strata;
     for (const auto& [key, cell] : cells) {
       for (double eps : o.eps) {
-        const core::CriticalFraction f =
-            core::critical_fraction(cell.data, eps, o.bootstrap, seed_of(key + fmt::format("{}", eps)));
-        const RunRow& c = cell.first;
-        put_cell.bind(1, sweep)
-            .bind(2, key)
-            .bind(3, c.group_spec)
-            .bind(4, c.group_order)
-            .bind(5, c.augment)
-            .bind(6, c.augment_order)
-            .bind(7, c.width)
-            .bind(8, eps)
-            .bind(9, f.estimate)
-            .bind(10, f.low)
-            .bind(11, f.high)
-            .bind(12, censoring_name(f.censoring))
-            .bind(13, f.reason)
-            .bind(14, f.runs)
-            .bind(15, f.seeds)
-            .bind(16, now);
-        put_cell.run();
+        const core::CriticalFraction f = core::critical_fraction(
+            cell.data, eps, o.bootstrap, seed_of(key + fmt::format("{}", eps)));
+        const RunWithTestSet& c = cell.first;
+        CriticalFractionRow row;
+        row.sweep = sweep;
+        row.cell = key;
+        row.group_spec = c.key.settings.group_spec;
+        row.group_order = c.group_order;
+        row.augment = c.key.settings.augment;
+        row.augment_order = c.augment_order;
+        row.width = c.key.settings.width;
+        row.eps = eps;
+        row.estimate = finite_or_none(f.estimate);
+        row.low = finite_or_none(f.low);
+        row.high = finite_or_none(f.high);
+        row.censoring = censoring_name(f.censoring);
+        row.reason = f.reason;
+        row.runs = f.runs;
+        row.seeds = f.seeds;
+        row.created = now;
+        out.add(row);
         const double n2 = static_cast<double>(c.group_order) * c.group_order;
-        cells_out->row({sweep, c.group_spec, std::int64_t{c.group_order}, c.augment,
-                        std::int64_t{c.augment_order}, c.width, eps, value_or_null(f.estimate),
+        cells_out->row({sweep, c.key.settings.group_spec, std::int64_t{c.group_order},
+                        c.key.settings.augment, std::int64_t{c.augment_order},
+                        c.key.settings.width, eps, value_or_null(f.estimate),
                         value_or_null(f.low), value_or_null(f.high),
                         value_or_null(f.estimate * n2), censoring_name(f.censoring),
                         std::int64_t{f.seeds}});
-        strata[c.stratum].push_back(core::CellCritical{cell.id, c.group_order, c.augment_order, f});
+        strata[c.key.stratum].push_back(
+            core::CellCritical{cell.id, c.group_order, c.augment_order, f});
       }
     }
-    cells_out->end();
-
-    laws_out->begin({"sweep", "stratum", "law", "parameter", "estimate", "low", "high", "r2",
-                     "cells", "censored", "preferred"});
+    if (!cells.empty()) {
+      cells_out->end();
+      laws_out->begin({"sweep", "stratum", "law", "parameter", "estimate", "low", "high", "r2",
+                       "cells", "censored", "preferred"});
+    }
     for (const auto& [stratum, rows] : strata) {
       const core::ScalingFit fit = core::fit_scaling_laws(rows, o.bootstrap, seed_of(stratum));
       for (const core::LawFit* law : {&fit.power, &fit.n_log_n}) {
@@ -182,19 +170,20 @@ int run_fit(const FitOptions& o) {
           continue;
         }
         for (const core::LawParameter& prm : law->parameters) {
-          put_fit.bind(1, sweep)
-              .bind(2, law->law)
-              .bind(3, prm.name)
-              .bind(4, prm.estimate)
-              .bind(5, prm.low)
-              .bind(6, prm.high)
-              .bind(7, law->r2)
-              .bind(8, law->cells)
-              .bind(9, now)
-              .bind(10, stratum)
-              .bind(11, model)
-              .bind(12, preferred ? 1 : 0);
-          put_fit.run();
+          FitParameterRow row;
+          row.sweep = sweep;
+          row.law = law->law;
+          row.parameter = prm.name;
+          row.estimate = finite_or_none(prm.estimate);
+          row.low = finite_or_none(prm.low);
+          row.high = finite_or_none(prm.high);
+          row.r2 = finite_or_none(law->r2);
+          row.cells = law->cells;
+          row.created = now;
+          row.stratum = stratum;
+          row.model = model;
+          row.preferred = preferred;
+          out.add(row);
           laws_out->row({sweep, stratum, law->law, prm.name, prm.estimate, value_or_null(prm.low),
                          value_or_null(prm.high), law->r2, std::int64_t{law->cells},
                          std::int64_t{law->censored_left + law->censored_right},
@@ -202,8 +191,17 @@ int run_fit(const FitOptions& o) {
         }
       }
     }
-    laws_out->end();
-    tx.commit();
+    if (!cells.empty()) laws_out->end();
+    for (const auto& [run_id, rows] : theorem2) {
+      out.replace_theorem2(run_id, rows);
+      ++theorem2_runs;
+      theorem2_fits += rows.size();
+    }
+    out.commit();
+  }
+  if (theorem2_runs > 0) {
+    fmt::print(stderr, "fit: Theorem 2 fits of {} runs stored ({} potentials)\n", theorem2_runs,
+               theorem2_fits);
   }
   return 0;
 }

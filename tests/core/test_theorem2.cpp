@@ -82,6 +82,28 @@ TEST(Theorem2, PerFrequencyFromARunLog) {
   EXPECT_TRUE(std::isnan(none.median_c));
 }
 
+TEST(Theorem2, SummaryOfStoredFitsEqualsTheFitsOwn) {
+  // The report summarises fits read back from the database: the same numbers as the fit's.
+  const std::vector<double> t = logged_times();
+  Eigen::MatrixXd rho(static_cast<Eigen::Index>(t.size()), 4);
+  const std::vector<double> cs = {0.2, 1.1, 0.7, 3.0};
+  for (Eigen::Index j = 0; j < 4; ++j) {
+    const std::vector<double> y = saturation(t, cs[static_cast<std::size_t>(j)]);
+    for (Eigen::Index i = 0; i < rho.rows(); ++i) rho(i, j) = y[static_cast<std::size_t>(i)];
+  }
+  rho.col(3).setConstant(std::numeric_limits<double>::quiet_NaN());  // k = 4: not fitted
+  const Theorem2Summary fitted = fit_theorem2(t, {1, 2, 3, 4}, rho);
+  ASSERT_EQ(fitted.fitted, 3);
+  const Theorem2Summary again = summarize_theorem2(fitted.per_k);
+  EXPECT_EQ(again.per_k.size(), 4u);
+  EXPECT_EQ(again.fitted, 3);
+  EXPECT_DOUBLE_EQ(again.median_c, fitted.median_c);
+  EXPECT_NEAR(again.median_c, 0.7, 1e-8);  // the unfitted k = 4 does not count
+  EXPECT_DOUBLE_EQ(again.median_r2, fitted.median_r2);
+  EXPECT_DOUBLE_EQ(again.min_r2, fitted.min_r2);
+  EXPECT_TRUE(std::isnan(summarize_theorem2({}).median_c));
+}
+
 TEST(Theorem2, NoisyCurvesWithinTolerance) {
   // Gaussian noise of sd 0.02 on 31 samples: C is determined to a few per cent.
   const std::vector<double> t = logged_times();

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -18,7 +19,9 @@
 #include "symsweep/core/group.hpp"
 #include "commands/fit_command.hpp"
 #include "commands/report_command.hpp"
+#include "report/data.hpp"
 #include "spec/spec.hpp"
+#include "store/fit_results.hpp"
 #include "store/store.hpp"
 
 namespace symsweep::sweeps {
@@ -191,11 +194,11 @@ log_every = 100
     if (!keep()) fs::remove_all(out_);
   }
 
-  /// Fits sweep "law" (the fits are replaced each time).
-  static void fit() {
+  /// Fits a sweep (the fits are replaced each time).
+  static void fit(const std::string& sweep = "law") {
     FitOptions f;
     f.db = db_;
-    f.sweep = "law";
+    f.sweep = sweep;
     f.eps = {0.5, 0.2, 0.1};
     f.bootstrap = 100;
     testing::internal::CaptureStdout();
@@ -206,7 +209,7 @@ log_every = 100
   }
   static void clear_fits() {
     ResultsStore store(db_, Database::Mode::kReadWrite);
-    store.db().exec("DELETE FROM fits; DELETE FROM critical_fractions;");
+    store.db().exec("DELETE FROM fits; DELETE FROM critical_fractions; DELETE FROM theorem2_fits;");
   }
 
   ReportOptions options(const std::string& sweep = "") const {
@@ -315,6 +318,26 @@ TEST_F(ReportTest, DrawsEveryFigureWithTheFitsAndRecoversTheorem2Rates) {
   // The caption carries the summary: the median of C_1..C_29 is C_15.
   EXPECT_NE(index.find(fmt::format("median C = {:.3g}", synthetic_c(15))), std::string::npos);
 
+  // The fitted curves drawn are the ones fit stored: 1 - exp(-C_k lr step) for every k.
+  const double lr = s.real(1);
+  std::map<int, double> stored_c;
+  for (const Theorem2Row& r : read_theorem2_fits(db, ids[0])) stored_c[r.fit.k] = r.fit.c;
+  ASSERT_EQ(stored_c.size(), static_cast<std::size_t>(n - 1));
+  std::istringstream curves(read(dir / (run + "-rho-fit.dat")));
+  std::set<int> drawn;
+  while (std::getline(curves, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    double step = 0, fitted = 0;
+    int k = 0;
+    ASSERT_EQ(std::sscanf(line.c_str(), "%lf %lf %d", &step, &fitted, &k), 3) << line;
+    ASSERT_EQ(stored_c.count(k), 1u) << line;
+    EXPECT_NEAR(fitted, 1.0 - std::exp(-stored_c.at(k) * lr * step), 1e-9) << line;
+    drawn.insert(k);
+  }
+  EXPECT_EQ(drawn.size(), stored_c.size());
+  EXPECT_NE(read(dir / (run + ".gp")).find("\"" + run + "-rho-fit.dat\""), std::string::npos);
+  EXPECT_EQ(index.find("No Theorem 2 fit is stored"), std::string::npos);
+
   // The kept script redraws its figure when run again in the report directory.
   fs::remove(dir / "law-phase.png");
   const std::string cmd = "cd '" + dir.string() + "' && gnuplot law-phase.gp 2>&1";
@@ -334,6 +357,15 @@ TEST_F(ReportTest, WithoutFitsDrawsThePhaseDiagramAndTheRunAndAsksForAFit) {
   const std::string index = read(dir / "index.html");
   EXPECT_NE(index.find("run <code>symsweep fit --db"), std::string::npos);
   EXPECT_NE(index.find("src=\"law-phase.png\""), std::string::npos);
+  // The run's potentials are drawn without fitted curves, and its caption asks for a fit.
+  const std::string run = "run-" + std::to_string(run_ids(dir)[0]);
+  expect_figure(dir, run);
+  EXPECT_TRUE(fs::exists(dir / (run + "-rho.dat")));
+  EXPECT_FALSE(fs::exists(dir / (run + "-rho-fit.dat")));
+  EXPECT_FALSE(fs::exists(dir / (run + "-theorem2.csv")));
+  EXPECT_EQ(read(dir / (run + ".gp")).find("rho-fit"), std::string::npos);
+  EXPECT_NE(index.find("No Theorem 2 fit is stored for this run: run <code>symsweep fit --db"),
+            std::string::npos);
 }
 
 /// The id of the nonabelian sweep's run with this seed at fraction 0.3.
@@ -347,12 +379,23 @@ std::int64_t nonabelian_run(const std::string& db, int seed) {
 }
 
 TEST_F(ReportTest, ANonAbelianRunFitsItsIrrepsOrHasANoteWithoutMps) {
+  clear_fits();
   ReportOptions o = options("nonabelian");
   o.run = nonabelian_run(db_, 0);
+  // Before `symsweep fit`: the irreps' potentials without fitted curves, and notes asking for it.
   ASSERT_EQ(report(o), 0);
   fs::path dir = o.out;
-  expect_figure(dir, "nonabelian-phase");
   std::string run = "run-" + std::to_string(o.run);
+  expect_figure(dir, run);
+  EXPECT_FALSE(fs::exists(dir / (run + "-theorem2.csv")));
+  std::string index = read(dir / "index.html");
+  EXPECT_NE(index.find("symsweep fit --db"), std::string::npos);  // the sweep is not fitted
+  EXPECT_NE(index.find("No Theorem 2 fit is stored for this run"), std::string::npos);
+
+  fs::remove_all(out_);
+  fit("nonabelian");
+  ASSERT_EQ(report(o), 0);
+  expect_figure(dir, "nonabelian-phase");
   expect_figure(dir, run);
   // Theorem 2 per irrep: C_tau recovered, with the irrep's dimension.
   std::istringstream csv(read(dir / (run + "-theorem2.csv")));
@@ -374,9 +417,9 @@ TEST_F(ReportTest, ANonAbelianRunFitsItsIrrepsOrHasANoteWithoutMps) {
   const std::string script = read(dir / (run + ".gp"));
   EXPECT_NE(script.find("irrep τ"), std::string::npos);
   EXPECT_NE(script.find("off-target energy"), std::string::npos);
-  std::string index = read(dir / "index.html");
+  index = read(dir / "index.html");
   EXPECT_NE(index.find("Fitted 3 of 3 irreps"), std::string::npos);
-  EXPECT_NE(index.find("symsweep fit --db"), std::string::npos);  // the sweep is not fitted
+  EXPECT_EQ(index.find("No Theorem 2 fit is stored"), std::string::npos);
 
   fs::remove_all(out_);
   o.run = nonabelian_run(db_, 1);
@@ -459,6 +502,116 @@ TEST_F(ReportTest, InputErrorsAndAMissingGnuplot) {
   o = options();
   o.out = empty;  // a file, not a directory
   EXPECT_THROW(run_report(o), InputError);
+}
+
+/// One base cell and, per setting, a cell that differs from it in that setting only: fit's
+/// cells and strata (as stored, and as named in its messages) are the report's.
+TEST(CellKey, FitAndReportAgreeForRunsDifferingInEachSetting) {
+  const std::string db =
+      (fs::temp_directory_path() / ("symsweep_cellkey_" + std::to_string(::getpid()) + ".db"))
+          .string();
+  fs::remove(db);
+  const std::string base =
+      "[sweep]\nname = \"keys\"\nseeds = 2\n[grid]\ngroup = [\"{group}\"]\naugment = "
+      "[\"{augment}\"]\ndata_fraction = [0.2, 0.5, 0.8]\n[train]\nwidth = {width}\noptimizer = "
+      "\"{optimizer}\"\nlr = {lr}\nweight_decay = {wd}\ninit_scale = {s}\nsteps = {steps}\n"
+      "precision = \"{precision}\"\n";
+  std::map<std::string, std::string> setting = {
+      {"group", "cyclic:6"}, {"augment", "none"}, {"width", "64"},   {"optimizer", "adamw"},
+      {"lr", "0.003"},       {"wd", "0.1"},       {"s", "0.3"},      {"steps", "2"},
+      {"precision", "f32"}};
+  const std::map<std::string, std::string> other = {
+      {"group", "cyclic:8"}, {"augment", "order:2"}, {"width", "128"}, {"optimizer", "gd"},
+      {"lr", "0.01"},        {"wd", "0"},            {"s", "0.5"},     {"steps", "3"},
+      {"precision", "f64"}};
+  auto spec_text = [&](const std::map<std::string, std::string>& v) {
+    return fmt::format(fmt::runtime(base), fmt::arg("group", v.at("group")),
+                       fmt::arg("augment", v.at("augment")), fmt::arg("width", v.at("width")),
+                       fmt::arg("optimizer", v.at("optimizer")), fmt::arg("lr", v.at("lr")),
+                       fmt::arg("wd", v.at("wd")), fmt::arg("s", v.at("s")),
+                       fmt::arg("steps", v.at("steps")), fmt::arg("precision", v.at("precision")));
+  };
+  {
+    ResultsStore store(db, Database::Mode::kReadWrite);
+    std::vector<std::map<std::string, std::string>> variants = {setting};
+    for (const auto& [name, value] : other) {
+      auto v = setting;
+      v[name] = value;
+      variants.push_back(v);
+    }
+    for (const auto& v : variants) {
+      const SweepSpec spec = parse_spec(spec_text(v), "keys.toml");
+      const std::int64_t id = store.upsert_sweep(spec.name, spec.text, spec.hash);
+      store.add_runs(id, spec.runs);
+      for (const auto& p : store.pending_runs(id)) {
+        core::RunOutcome o;
+        o.result.log.resize(1);
+        o.result.log[0].test_acc = p.config.data_fraction + 0.05 * p.config.train.seed;
+        store.mark_running(p.id);
+        store.write_result(p.id, o, Provenance{});
+      }
+    }
+  }
+  FitOptions f;
+  f.db = db;
+  f.eps = {0.5};
+  f.bootstrap = 0;
+  testing::internal::CaptureStdout();
+  testing::internal::CaptureStderr();
+  ASSERT_EQ(run_fit(f), 0);
+  testing::internal::GetCapturedStdout();
+  const std::string fit_messages = testing::internal::GetCapturedStderr();
+
+  Database d(db, Database::Mode::kReadOnly);
+  const report::SweepData sweep = report::load_sweep(d, "keys", 0.0, true);
+  ASSERT_EQ(sweep.runs.size(), 10u * 3 * 2);
+  // The report's cells are fit's: every stored critical fraction is in a cell of the report's
+  // runs (10 cells: the base and one per setting), and every report cell has one.
+  std::set<std::string> report_cells, fit_cells, report_strata, fit_strata;
+  for (const SweepRun& r : sweep.runs) report_cells.insert(r.key.cell);
+  for (const report::Critical& c : sweep.critical) {
+    fit_cells.insert(c.stored.cell);
+    EXPECT_FALSE(c.stratum.empty()) << c.stored.cell;
+  }
+  EXPECT_EQ(report_cells.size(), 10u);
+  EXPECT_EQ(fit_cells, report_cells);
+  // The report's strata are fit's: the group and the augmentation share the base's stratum,
+  // each of the other seven has its own (8 strata). Fit names each stratum in `fits` or, when it
+  // cannot fit a law there, in its message "sweep "keys" [STRATUM]: ...".
+  for (const auto& [key, st] : sweep.strata) report_strata.insert(key);
+  for (const FitParameterRow& row : sweep.fits) fit_strata.insert(row.stratum.value_or(""));
+  std::istringstream lines(fit_messages);
+  std::string line;
+  const std::string prefix = "sweep \"keys\" [";
+  while (std::getline(lines, line)) {
+    if (line.rfind(prefix, 0) == 0) {
+      fit_strata.insert(line.substr(prefix.size(), line.find("]: ") - prefix.size()));
+    }
+  }
+  EXPECT_EQ(report_strata.size(), 8u);
+  EXPECT_EQ(fit_strata, report_strata);
+  // And per setting: the run that differs from the base in it is in another cell, and in the
+  // same stratum only for the group and the augmentation.
+  const SweepRun* base_run = nullptr;
+  for (const SweepRun& r : sweep.runs) {
+    const CellSettings& c = r.key.settings;
+    if (c.group_spec == "cyclic:6" && c.augment == "none" && c.width == 64 && c.steps == 2 &&
+        c.optimizer == "adamw" && c.precision == "f32" && c.lr == 0.003 && c.weight_decay == 0.1 &&
+        c.init_scale == 0.3) {
+      base_run = &r;
+    }
+  }
+  ASSERT_NE(base_run, nullptr);
+  int differing = 0;
+  for (const SweepRun& r : sweep.runs) {
+    if (r.key.cell == base_run->key.cell) continue;
+    const CellSettings &a = base_run->key.settings, &b = r.key.settings;
+    const bool group_or_augment = a.group_spec != b.group_spec || a.augment != b.augment;
+    EXPECT_EQ(r.key.stratum == base_run->key.stratum, group_or_augment) << r.key.cell;
+    ++differing;
+  }
+  EXPECT_EQ(differing, 9 * 3 * 2);
+  for (const char* ext : {"", "-wal", "-shm"}) fs::remove(db + ext);
 }
 
 }  // namespace

@@ -40,6 +40,10 @@ struct Theorem2Summary {
 Theorem2Fit fit_theorem2_curve(const std::vector<double>& t, const std::vector<double>& y,
                                int k = 0);
 
+/// The summary of fits made earlier (e.g. read back from a results database): per_k as given,
+/// the count of fitted ones, the median C and the median and smallest finite R^2 over them.
+Theorem2Summary summarize_theorem2(std::vector<Theorem2Fit> per_k);
+
 /// One fit per column of `rho_re` (rows: the logged times `t`, columns: the frequencies `ks`;
 /// NaN marks a missing sample) and their summary. Throws InputError on mismatched shapes.
 Theorem2Summary fit_theorem2(const std::vector<double>& t, const std::vector<int>& ks,

@@ -1,0 +1,168 @@
+#include "report/report.hpp"
+
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <system_error>
+#include <vector>
+
+#include "symsweep/core/error.hpp"
+#include "store/fit_results.hpp"
+#include "store/open_database.hpp"
+#include "store/report_data.hpp"
+#include "report/data.hpp"
+#include "report/figures.hpp"
+#include "report/gnuplot.hpp"
+#include "report/page.hpp"
+#include "report/text.hpp"
+
+namespace symsweep::sweeps::report {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+/// The sweeps to report, after checking that there is something to draw.
+std::vector<std::string> sweeps_to_report(Database& db, const ReportOptions& o) {
+  if (count_runs(db) == 0) {
+    throw InputError(fmt::format(
+        "report: --db {}: the database has no runs (run a sweep into it with `symsweep run "
+        "SPEC --db {}` first)",
+        o.db, o.db));
+  }
+  std::vector<std::string> sweeps = sweeps_with_runs(db);
+  if (!o.sweep.empty()) {
+    if (!sweep_exists(db, o.sweep)) {
+      throw InputError(fmt::format("report: --sweep {}: no such sweep in {}", o.sweep, o.db));
+    }
+    if (std::find(sweeps.begin(), sweeps.end(), o.sweep) == sweeps.end()) {
+      throw InputError(fmt::format("report: --sweep {}: the sweep has no runs", o.sweep));
+    }
+    sweeps = {o.sweep};
+  }
+  if (count_finished_runs(db, sweeps) == 0) {
+    throw InputError(
+        fmt::format("report: --db {}: no finished runs yet{}; run the sweep (or wait for it) first",
+                    o.db, o.sweep.empty() ? "" : " in sweep " + o.sweep));
+  }
+  if (o.run > 0 && !run_exists(db, o.run)) {
+    throw InputError(fmt::format("report: --run {}: no such run in {}", o.run, o.db));
+  }
+  return sweeps;
+}
+
+void make_directory(const fs::path& dir, const std::string& flag_value) {
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
+    throw InputError(fmt::format("report: --out {}: exists and is not a directory", flag_value));
+  }
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir)) {
+    throw Error(fmt::format("report: --out {}: cannot create the directory: {}", flag_value,
+                            ec ? ec.message() : "not a directory"));
+  }
+}
+
+/// The page's parts, in the order they appear: the sweeps' sections, then the runs'.
+struct Page {
+  std::string body, nav, runs, nav_runs;
+  std::set<std::int64_t> runs_drawn;
+};
+
+void add_run(FigureContext& ctx, Database& db, Page& page, std::int64_t id,
+             const std::string& why) {
+  if (!page.runs_drawn.insert(id).second) return;
+  const RunData run = load_run(db, id);
+  run_figure(ctx, run);
+  page.runs += fmt::format("<h2 id=\"run-{0}\">Run {0}: dynamics and Theorem 2</h2>\n", id);
+  page.runs += "<p>" + html(why) + "</p>\n" + figure_html(ctx.figures.back()) + theorem2_html(run);
+  page.nav_runs += fmt::format("<li><a href=\"#run-{0}\">Run {0}</a></li>\n", id);
+}
+
+/// The section of one sweep: per stratum its phase diagram and N* figures, then the fit tables.
+void add_sweep(FigureContext& ctx, Page& page, const SweepData& d, const std::string& name) {
+  std::string& body = page.body;
+  body += fmt::format("<h2 id=\"sweep-{}\">Sweep “{}”</h2>\n", html(name), html(d.name));
+  page.nav +=
+      fmt::format("<li><a href=\"#sweep-{}\">Sweep “{}”</a></li>\n", html(name), html(d.name));
+  body += fmt::format(
+      "<p class=\"meta\">{} runs, {} finished; {} {} (cells that share every setting but the "
+      "group, the augmentation and the data fraction).</p>\n",
+      d.runs.size(), d.finished, d.strata.size(), d.strata.size() == 1 ? "stratum" : "strata");
+  if (!d.eps_note.empty()) body += note_html(d.eps_note);
+  if (d.finished == 0) body += note_html("No finished runs in this sweep yet: nothing to draw.");
+  if (d.critical.empty()) {
+    body += note_html(fmt::format(
+        "No critical fractions or scaling-law fits for this sweep: run <code>symsweep fit "
+        "--db {} --sweep {}</code> first. The N* figures and the fit tables appear after it.",
+        html(ctx.db_path), html(d.name)));
+  }
+  int si = 0;
+  for (const auto& [key, st] : d.strata) {
+    const std::string base = d.strata.size() == 1 ? name : fmt::format("{}-s{}", name, ++si);
+    body += d.strata.size() > 1 ? "<h3>Stratum <code>" + html(key) + "</code></h3>\n"
+                                : "<p>Stratum: <code>" + html(key) + "</code></p>\n";
+    std::string note;
+    if (phase_figure(ctx, base + "-phase", d.name, st, d.eps, &note)) {
+      body += figure_html(ctx.figures.back());
+    } else {
+      body += note_html(html(note));
+    }
+    if (!d.critical.empty()) {
+      std::string note_n, note_h;
+      const std::size_t mark = ctx.figures.size();
+      nstar_figures(ctx, base, d.name, st, d.eps, &note_n, &note_h);
+      for (std::size_t i = mark; i < ctx.figures.size(); ++i) body += figure_html(ctx.figures[i]);
+      if (!note_n.empty()) body += note_html(note_n);
+      if (!note_h.empty() && note_h != note_n) body += note_html(note_h);
+    }
+  }
+  body += fit_tables_html(d, name, ctx.dir);
+}
+
+}  // namespace
+
+ReportWritten write_report(const ReportOptions& o) {
+  const auto db_ptr = open_existing_results(o.db, "report", "--db");
+  Database& db = *db_ptr;
+  db.restrict_to_reading();
+  const std::vector<std::string> sweeps = sweeps_to_report(db, o);
+  const bool with_fits = has_fit_tables(db);
+
+  FigureContext ctx;
+  ctx.gnuplot = find_gnuplot(o.gnuplot);
+  ctx.db_path = o.db;
+  ctx.dir = o.out;
+  make_directory(ctx.dir, o.out);
+
+  Page page;
+  std::set<std::string> used_names;
+  for (const std::string& sweep : sweeps) {
+    std::string name = slug(sweep);
+    for (int i = 2; used_names.count(name) > 0; ++i) name = slug(sweep) + "-" + std::to_string(i);
+    used_names.insert(name);
+    const SweepData d = load_sweep(db, sweep, o.eps, with_fits);
+    add_sweep(ctx, page, d, name);
+    if (o.run != 0) continue;
+    if (const auto id = median_run(d.runs)) {
+      const auto r = std::find_if(d.runs.begin(), d.runs.end(),
+                                  [&](const SweepRun& x) { return x.id == *id; });
+      add_run(ctx, db, page, *id,
+              fmt::format("The median run of sweep “{}”: in the cell with the most finished runs "
+                          "({} {}), the run with the median final test accuracy. Choose another "
+                          "with --run ID.",
+                          sweep, r->key.settings.group_spec, r->key.settings.augment));
+    }
+  }
+  if (o.run > 0) add_run(ctx, db, page, o.run, "The run chosen with --run.");
+
+  const int figures = static_cast<int>(ctx.figures.size());
+  write_file(ctx.dir / "index.html",
+             page_html(o.db, figures, page.nav + page.nav_runs, page.body + page.runs));
+  return {figures, (ctx.dir / "index.html").string()};
+}
+
+}  // namespace symsweep::sweeps::report

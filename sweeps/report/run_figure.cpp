@@ -1,0 +1,359 @@
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "symsweep/core/group_context.hpp"
+#include "report/figures.hpp"
+#include "report/gnuplot.hpp"
+#include "report/text.hpp"
+
+namespace symsweep::sweeps::report {
+
+namespace {
+
+/// Why a run of a non-abelian group has no monomial potentials.
+std::string no_irreps_note(int group_order) {
+  return group_order > core::GroupContext::kMaxIrrepOrder
+             ? fmt::format(
+                   "no monomial potentials: non-abelian groups get them from their "
+                   "irreducible representations up to order {}, and this one has {}",
+                   core::GroupContext::kMaxIrrepOrder, group_order)
+             : "no monomial potentials were logged (a database from before the per-irrep MPs?)";
+}
+
+/// Per k: the k whose Re rho curve it repeats, or 0. rho_{-k,-k,-k} = conj(rho_kkk) for real
+/// weights: the real parts of k and -k coincide, and the later of each pair would hide the
+/// earlier one, so each such curve is drawn once.
+std::vector<int> duplicates(const RunPotentials& p) {
+  const Eigen::MatrixXd& m = p.re;
+  std::vector<int> duplicate_of(p.ks.size(), 0);
+  for (std::size_t j = 0; j < p.ks.size(); ++j) {
+    for (std::size_t e = 0; e < j && duplicate_of[j] == 0; ++e) {
+      if (duplicate_of[e] != 0) continue;
+      bool same = true;
+      for (Eigen::Index i = 0; i < m.rows() && same; ++i) {
+        const double a = m(i, static_cast<Eigen::Index>(j)), c = m(i, static_cast<Eigen::Index>(e));
+        same = (std::isnan(a) && std::isnan(c)) || std::abs(a - c) <= 1e-9;
+      }
+      if (same) duplicate_of[j] = p.ks[e];
+    }
+  }
+  return duplicate_of;
+}
+
+/// What the potentials panel needs to know after writing its data files.
+struct RhoData {
+  std::vector<int> duplicate_of;
+  double lo = 0.0, hi = 0.0;  ///< range of the drawn curves (logged and fitted)
+  int k_lo = 1, k_hi = 1;     ///< indices of the drawn curves
+  bool with_fits = false;     ///< fit's curves are drawn
+};
+
+/// Writes `b`-rho.dat, and with stored fits `b`-rho-fit.dat and `b`-theorem2.csv.
+RhoData write_rho_data(FigureContext& ctx, const RunData& run, const std::string& b) {
+  const RunPotentials& p = run.potentials;
+  const double lr = run.info.lr;
+  RhoData out;
+  out.duplicate_of = duplicates(p);
+  out.k_lo = out.k_hi = p.ks.front();
+  std::map<int, const Theorem2Row*> fit_of;
+  for (const Theorem2Row& r : run.theorem2) fit_of[r.fit.k] = &r;
+  out.with_fits = !fit_of.empty();
+  std::string data = fmt::format(
+      "# Re rho_kkk of run {} per logged step; one line (blank-separated block) per k\n"
+      "# duplicate_of: the k whose curve this one repeats (Re rho of -k equals that of k), or 0\n"
+      "# columns: step t=lr*step re_rho_kkk k duplicate_of\n",
+      run.id);
+  std::string fit = fmt::format(
+      "# fitted 1 - exp(-C_k t), t = lr * step (lr = {:g}), per k (blank-separated blocks), as "
+      "stored by `symsweep fit`\n# columns: step fitted k\n",
+      lr);
+  const std::int64_t max_step = std::max<std::int64_t>(p.steps.back(), 1);
+  for (std::size_t j = 0; j < p.ks.size(); ++j) {
+    for (std::size_t i = 0; i < p.steps.size(); ++i) {
+      const double v = p.re(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j));
+      if (std::isnan(v)) continue;
+      data += fmt::format("{} {} {} {} {}\n", p.steps[i], num(lr * static_cast<double>(p.steps[i])),
+                          num(v), p.ks[j], out.duplicate_of[j]);
+      if (out.duplicate_of[j] == 0) {
+        out.lo = std::min(out.lo, v);
+        out.hi = std::max(out.hi, v);
+      }
+    }
+    data += "\n";
+    if (out.duplicate_of[j] != 0) continue;
+    out.k_lo = std::min(out.k_lo, p.ks[j]);
+    out.k_hi = std::max(out.k_hi, p.ks[j]);
+    const auto it = fit_of.find(p.ks[j]);
+    if (it == fit_of.end() || !it->second->fit.fitted) continue;
+    const double c = it->second->fit.c;
+    out.hi = std::max(out.hi, 1.0 - std::exp(-c * lr * static_cast<double>(max_step)));
+    constexpr int kCurvePoints = 150;
+    for (int i = 0; i <= kCurvePoints; ++i) {
+      const double s = static_cast<double>(max_step) * i / kCurvePoints;
+      fit += fmt::format("{} {} {}\n", num(s), num(1.0 - std::exp(-c * lr * s)), p.ks[j]);
+    }
+    fit += "\n";
+  }
+  write_file(ctx.dir / (b + "-rho.dat"), data);
+  if (out.with_fits) {
+    std::string table = "k,C,r2,rmse,points,fitted,dim\n";
+    for (const Theorem2Row& r : run.theorem2) {
+      const core::Theorem2Fit& f = r.fit;
+      table += fmt::format("{},{},{},{},{},{},{}\n", f.k, num(f.c), num(f.r2), num(f.rmse),
+                           f.points, f.fitted ? 1 : 0, r.dim);
+    }
+    write_file(ctx.dir / (b + "-rho-fit.dat"), fit);
+    write_file(ctx.dir / (b + "-theorem2.csv"), table);
+  }
+  return out;
+}
+
+}  // namespace
+
+void run_figure(FigureContext& ctx, const RunData& run) {
+  const RunInfo& info = run.info;
+  const std::int64_t run_id = run.id;
+  const bool irreps = run.potentials.irreps;
+  const bool have_rho = !run.potentials.ks.empty();
+  const std::string description = fmt::format(
+      "Group {}, augmentation {}, data fraction {:.4g}, width {}, seed {}, {} with lr "
+      "{:g} and weight decay {:g}, {} steps, status {}{}.",
+      info.group_spec, info.augment, info.fraction, info.width, info.seed, info.optimizer, info.lr,
+      info.weight_decay, info.steps, info.status,
+      info.test_acc ? fmt::format(", final test accuracy {:.3f}", *info.test_acc) : "");
+  const std::string title_line =
+      fmt::format("Run {}: {}, augment {}, f = {:.3g}, width {}, seed {}, {} lr {:g} wd {:g}",
+                  run_id, info.group_spec, info.augment, info.fraction, info.width, info.seed,
+                  info.optimizer, info.lr, info.weight_decay);
+  // Names in the figure: frequencies k of rho_kkk, or irreps tau of rho_tau.
+  const std::string mp_name = irreps ? "ρ_τ" : "Re ρ_{kkk}";
+  const std::string mp_html =
+      irreps ? "ρ<sub>τ</sub> = Re E tr(B A C) / d<sub>τ</sub>" : "Re ρ<sub>kkk</sub>";
+  const std::string index_name = irreps ? "irrep τ (index)" : "frequency k";
+  const std::string c_name = irreps ? "C_τ" : "C_k";
+  const std::string b = fmt::format("run-{}", run_id);
+  const std::int64_t last_step = run.metrics.back().step;
+  RhoData rho;
+  if (have_rho) rho = write_rho_data(ctx, run, b);
+
+  std::string mdata = fmt::format(
+      "# logged metrics of run {} (NaN: not recorded or not positive where plotted on a log "
+      "scale)\n# columns: step binary_gap max_offtarget_mp effective_dim drift_q drift_s "
+      "drift_c off_target_energy\n",
+      run_id);
+  bool have_gap = false, have_off = false, have_dim = false, have_energy = false;
+  bool have_drift[3] = {false, false, false};
+  for (const MetricsRow& r : run.metrics) {
+    auto positive = [](const std::optional<double>& v) {
+      return v && *v > 0 && std::isfinite(*v) ? num(*v) : std::string("NaN");
+    };
+    have_gap |= r.binary_gap.has_value();
+    have_off |= r.max_offtarget_mp.has_value();
+    have_energy |= r.off_target_energy.has_value();
+    have_dim |= r.effective_dim.has_value();
+    have_drift[0] |= r.drift_q && *r.drift_q > 0;
+    have_drift[1] |= r.drift_s && *r.drift_s > 0;
+    have_drift[2] |= r.drift_c && *r.drift_c > 0;
+    mdata += fmt::format("{} {} {} {} {} {} {} {}\n", r.step, num(r.binary_gap),
+                         num(r.max_offtarget_mp), num(r.effective_dim), positive(r.drift_q),
+                         positive(r.drift_s), positive(r.drift_c), num(r.off_target_energy));
+  }
+  write_file(ctx.dir / (b + "-metrics.dat"), mdata);
+
+  // Four panels laid out by gnuplot, with room between the columns for the colour box of (a)
+  // and the y labels of (b) and (d).
+  PanelGrid g;
+  g.rows = 2;
+  g.cols = 2;
+  g.left = 11;
+  g.right = 4;
+  g.bottom = 4;
+  g.top = 6;
+  g.xgap = 25;
+  g.ygap = 7;
+  const auto [width, height] = g.canvas(490, 290);
+  std::string s = script_head(b, fmt::format("dynamics of run {}", run_id), width, height);
+  s += g.multiplot(
+      fmt::format("\"{}\\nTheorem 2 of the paper: {}(t) = 1 − exp(−{} t), t = lr · step\"",
+                  gp_escape(title_line), irreps ? "ρ_τ" : "ρ_{kkk}", c_name));
+  s += fmt::format("set xrange [0:{}]\nset xlabel \"step\"\nset tics out nomirror\n",
+                   std::max<std::int64_t>(last_step, 1));
+  // (a) the potentials
+  s += fmt::format("set title \"{} per {}{}\"\n", mp_name, irreps ? "irrep τ" : "frequency k",
+                   rho.with_fits ? fmt::format(", fits 1 − exp(−{} t) dashed", c_name) : "");
+  s += fmt::format("set ylabel \"{}\"\n", mp_name);
+  if (have_rho) {
+    s += fmt::format("{}\nset cbrange [{}:{}]\nset cblabel \"{}\" offset 0.8, 0\n{}", kViridis,
+                     rho.k_lo, std::max(rho.k_hi, rho.k_lo + 1), index_name,
+                     colorbox_beside_panel());
+    if (rho.k_hi - rho.k_lo <= 10) s += "set cbtics 1\n";  // integer indices only
+    // The data's range, with the target 1 in view once the curves are half-way there, and
+    // headroom above the curves for the legend.
+    const double lo = std::min(0.0, rho.lo);
+    double hi = rho.hi > 0.5 ? std::max(1.0, rho.hi) : rho.hi;
+    if (hi - lo < 0.05) hi = lo + 0.05;
+    const double pad = 0.05 * (hi - lo);
+    s += fmt::format("set cbtics out\nset yrange [{}:{}]\n", num(lo - pad), num(hi + 5 * pad));
+    s += "set key top left horizontal Left reverse box opaque samplen 3 font \",10\"\n";
+    PlotList plot;
+    plot.add(fmt::format(
+        "\"{}-rho.dat\" using 1:($5 == 0 ? $3 : NaN):4 with lines lw 1.3 lc palette notitle", b));
+    if (rho.with_fits) {
+      plot.add(fmt::format(
+          "\"{}-rho-fit.dat\" using 1:2:3 with lines lw 1.3 dt (6, 4) lc palette notitle", b));
+    }
+    plot.add(
+        fmt::format(R"(keyentry with lines lw 1.5 lc rgb "black" title "logged {}")", mp_name));
+    if (rho.with_fits) {
+      plot.add(fmt::format(
+          "keyentry with lines lw 1.5 dt (6, 4) lc rgb \"black\" title \"fit 1 − exp(−{} t)\"",
+          c_name));
+    }
+    s += plot.command();
+    s += "unset colorbox\n";
+  } else {
+    s += empty_panel(info.abelian ? "no monomial potentials were logged for this run"
+                                  : two_lines(no_irreps_note(info.group_order)));
+  }
+  // (b) binary gap
+  s += "set title \"distance to the symbolic 0/1 solution\"\nset ylabel \"distance from the "
+       "target\"\n";
+  if (have_gap || have_off || have_energy) {
+    double top = 0.0;
+    for (const MetricsRow& r : run.metrics) {
+      top = std::max({top, r.binary_gap.value_or(0.0), r.max_offtarget_mp.value_or(0.0),
+                      r.off_target_energy.value_or(0.0)});
+    }
+    s += fmt::format("set yrange [0:{}]\n", num(top > 0 ? 1.28 * top : 1.0));
+    s += "set key top right horizontal Left reverse box opaque samplen 3 font \",10\"\n";
+    PlotList plot;
+    if (have_gap) {
+      plot.add(fmt::format(
+          "\"{}-metrics.dat\" using 1:2 with linespoints pt 7 ps 0.5 lw 1.8 lc rgb \"#1b9e77\" "
+          "title \"binary gap\"",
+          b));
+    }
+    if (have_off) {
+      plot.add(
+          fmt::format("\"{}-metrics.dat\" using 1:3 with linespoints pt 5 ps 0.45 lw 1.8 lc rgb "
+                      "\"#d95f02\" title \"largest off-target |ρ|\"",
+                      b));
+    }
+    if (have_energy) {
+      plot.add(
+          fmt::format("\"{}-metrics.dat\" using 1:8 with linespoints pt 9 ps 0.55 lw 1.8 lc rgb "
+                      "\"#7570b3\" title \"off-target energy\"",
+                      b));
+    }
+    s += plot.command();
+  } else {
+    s += empty_panel("binary gap not recorded for this run");
+  }
+  // (c) effective dimension
+  s += "set title \"effective dimension of the particle cloud\"\n"
+       "set ylabel \"participation ratio\"\nunset key\n";
+  if (have_dim) {
+    double top = 0.0;
+    for (const MetricsRow& r : run.metrics) top = std::max(top, r.effective_dim.value_or(0.0));
+    s += fmt::format("set yrange [0:{}]\n", num(top > 0 ? 1.1 * top : 1.0));
+    s += fmt::format(
+        "plot \"{}-metrics.dat\" using 1:4 with linespoints pt 7 ps 0.5 lw 1.8 lc rgb "
+        "\"#7570b3\" notitle\n",
+        b);
+  } else {
+    s += empty_panel("effective dimension not recorded");
+  }
+  // (d) conservation drift
+  s += "set title \"conservation-law drift (relative, log scale)\"\n"
+       "set ylabel \"max_j |X_j(t) − X_j(0)| / mean_j |X_j(0)|\"\n";
+  if (have_drift[0] || have_drift[1] || have_drift[2]) {
+    double lo = std::numeric_limits<double>::infinity(), hi = 0.0;
+    for (const MetricsRow& r : run.metrics) {
+      for (const auto& v : {r.drift_q, r.drift_s, r.drift_c}) {
+        if (v && *v > 0 && std::isfinite(*v)) {
+          lo = std::min(lo, *v);
+          hi = std::max(hi, *v);
+        }
+      }
+    }
+    // Whole decades, with a quarter of the span above the data for the legend.
+    const double d_lo = std::floor(std::log10(lo) - 0.3), d_hi = std::ceil(std::log10(hi));
+    const double span = std::max(1.0, d_hi - d_lo);
+    s += fmt::format(
+        "set logscale y\nset yrange [{}:{}]\nset format y \"10^{{%L}}\"\nset ytics {}\n",
+        num(std::pow(10.0, d_lo)), num(std::pow(10.0, d_hi + std::ceil(0.3 * span))),
+        span > 8 ? "100" : "10");
+    s += "set key top left horizontal Left reverse box opaque samplen 3 font \",10\"\n";
+    const char* names[3] = {"Q (rescaling)", "S (shift)", "C (centring)"};
+    const char* colours[3] = {"#e7298a", "#66a61e", "#e6ab02"};
+    PlotList plot;
+    for (int i = 0; i < 3; ++i) {
+      if (!have_drift[i]) continue;
+      plot.add(fmt::format(
+          "\"{}-metrics.dat\" using 1:{} with linespoints pt 7 ps 0.45 lw 1.8 lc rgb \"{}\" "
+          "title \"{}\"",
+          b, 5 + i, colours[i], names[i]));
+    }
+    s += plot.command();
+  } else {
+    s += empty_panel("no drift recorded (all zero or NULL)");
+  }
+  s += script_tail();
+  draw(ctx, b, s);
+
+  std::string caption = html(description);
+  const auto count = static_cast<long>(run.potentials.ks.size());
+  const std::string dup = std::count(rho.duplicate_of.begin(), rho.duplicate_of.end(), 0) < count
+                              ? "; curves that coincide (k and −k) are drawn once"
+                              : "";
+  const std::string what = irreps ? "irrep τ ≠ 1" : "frequency k";
+  const std::string idx = irreps ? "the irrep's index" : "k";
+  if (have_rho && rho.with_fits) {
+    const core::Theorem2Summary& t2 = run.summary;
+    caption += fmt::format(
+        " Top left: {mp} of every {what} (colour: {idx}) with its least-squares fit "
+        "1 − exp(−C t), t = lr · step (Theorem 2 of the paper, fitted by <code>symsweep "
+        "fit</code>){dup}. Fitted {fitted} of {count} {whats}: median C = {c} per unit t, R² "
+        "median {r2}, min {r2min}.",
+        fmt::arg("mp", mp_html), fmt::arg("what", what), fmt::arg("idx", idx), fmt::arg("dup", dup),
+        fmt::arg("fitted", t2.fitted), fmt::arg("count", t2.per_k.size()),
+        fmt::arg("whats", irreps ? "irreps" : "frequencies"), fmt::arg("c", show(t2.median_c)),
+        fmt::arg("r2", show(t2.median_r2)), fmt::arg("r2min", show(t2.min_r2)));
+    caption += t2.min_r2 >= 0.95
+                   ? " Every curve follows the theorem's form closely (R² ≥ 0.95)."
+                   : " Curves with R² below 0.95 depart from the theorem's form (real runs often "
+                     "rise late and sigmoidally): the run is outside its regime there.";
+  } else if (have_rho) {
+    caption += fmt::format(
+        " Top left: {mp} of every {what} (colour: {idx}){dup}. No Theorem 2 fit is stored for "
+        "this run: run <code>symsweep fit --db {db}</code> first, and the fitted curves "
+        "1 − exp(−C t) of Theorem 2 appear here.",
+        fmt::arg("mp", mp_html), fmt::arg("what", what), fmt::arg("idx", idx), fmt::arg("dup", dup),
+        fmt::arg("db", html(ctx.db_path)));
+  } else {
+    caption += fmt::format(" {}: no Theorem 2 fit.",
+                           html(info.abelian ? "No monomial potentials were logged for this run"
+                                             : no_irreps_note(info.group_order)));
+  }
+  caption +=
+      " Top right: binary gap (largest distance of a tracked MP to its 0/1 target), with the "
+      "largest off-target |ρ| (characters) or the off-target energy (irreps). Bottom left: "
+      "participation ratio of the particles' "
+      "second-moment eigenvalues. Bottom right: relative drift of the conserved "
+      "quantities Q, S, C (docs/conservation.md; weight decay breaks them).";
+  Figure fig{b, fmt::format("Run {}", run_id), caption, {b + "-metrics.dat"}};
+  if (have_rho) fig.data_files.push_back(b + "-rho.dat");
+  if (rho.with_fits) {
+    for (const char* f : {"-rho-fit.dat", "-theorem2.csv"}) fig.data_files.push_back(b + f);
+  }
+  ctx.figures.push_back(fig);
+}
+
+}  // namespace symsweep::sweeps::report

@@ -1,0 +1,126 @@
+#include "store/report_data.hpp"
+
+#include <fmt/core.h>
+
+#include <utility>
+
+namespace symsweep::sweeps {
+
+namespace {
+
+/// Whether `table` has `column` (older schema versions lack some).
+bool has_column(Database& db, const std::string& table, const std::string& column) {
+  Statement s = db.prepare("SELECT * FROM " + table + " LIMIT 0");
+  for (int c = 0; c < s.columns(); ++c) {
+    if (s.name(c) == column) return true;
+  }
+  return false;
+}
+
+std::int64_t count(Statement s) {
+  s.step();
+  return s.integer(0);
+}
+
+}  // namespace
+
+std::int64_t count_runs(Database& db) { return count(db.prepare("SELECT count(*) FROM runs")); }
+
+std::vector<std::string> sweeps_with_runs(Database& db) {
+  Statement s = db.prepare(
+      "SELECT name FROM sweeps WHERE EXISTS (SELECT 1 FROM sweep_runs WHERE sweep_id = "
+      "sweeps.id) ORDER BY id");
+  std::vector<std::string> names;
+  while (s.step()) names.push_back(s.text(0));
+  return names;
+}
+
+bool sweep_exists(Database& db, const std::string& name) {
+  Statement s = db.prepare("SELECT count(*) FROM sweeps WHERE name = ?1");
+  s.bind(1, name);
+  return count(std::move(s)) > 0;
+}
+
+std::int64_t count_finished_runs(Database& db, const std::vector<std::string>& sweeps) {
+  std::string in;
+  for (std::size_t i = 0; i < sweeps.size(); ++i) {
+    in += (i > 0 ? ", ?" : "?") + std::to_string(i + 1);
+  }
+  Statement s = db.prepare(
+      "SELECT count(*) FROM runs JOIN sweep_runs ON sweep_runs.run_id = runs.id JOIN sweeps ON "
+      "sweeps.id = sweep_runs.sweep_id WHERE runs.status = 'done' AND sweeps.name IN (" +
+      (in.empty() ? std::string("NULL") : in) + ")");
+  for (std::size_t i = 0; i < sweeps.size(); ++i) s.bind(static_cast<int>(i + 1), sweeps[i]);
+  return count(std::move(s));
+}
+
+bool run_exists(Database& db, std::int64_t run_id) {
+  Statement s = db.prepare("SELECT count(*) FROM runs WHERE id = ?1");
+  s.bind(1, run_id);
+  return count(std::move(s)) > 0;
+}
+
+std::vector<SweepRun> read_sweep_runs(Database& db, const std::string& sweep) {
+  Statement s = db.prepare(fmt::format(
+      "SELECT {}, runs.id, runs.status, runs.group_order, runs.abelian, runs.augment_order, "
+      "runs.data_fraction, runs.test_acc FROM runs JOIN sweep_runs ON sweep_runs.run_id = "
+      "runs.id JOIN sweeps ON sweeps.id = sweep_runs.sweep_id WHERE sweeps.name = ?1 ORDER BY "
+      "runs.id",
+      kCellSettingsColumns));
+  s.bind(1, sweep);
+  std::vector<SweepRun> rows;
+  while (s.step()) {
+    SweepRun r;
+    r.key = cell_key(read_cell_settings(s, 0));
+    r.id = s.integer(9);
+    r.status = s.text(10);
+    r.group_order = static_cast<int>(s.integer(11));
+    r.abelian = s.integer(12) != 0;
+    r.augment_order = static_cast<int>(s.integer(13));
+    r.fraction = s.real(14);
+    r.test_acc = s.opt_real(15);
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+std::optional<RunInfo> read_run_info(Database& db, std::int64_t run_id) {
+  Statement s = db.prepare(
+      "SELECT group_spec, augment, data_fraction, width, seed, optimizer, lr, weight_decay, "
+      "steps, status, test_acc, abelian, group_order FROM runs WHERE id = ?1");
+  s.bind(1, run_id);
+  if (!s.step()) return std::nullopt;
+  RunInfo r;
+  r.group_spec = s.text(0);
+  r.augment = s.text(1);
+  r.fraction = s.real(2);
+  r.width = s.integer(3);
+  r.seed = s.integer(4);
+  r.optimizer = s.text(5);
+  r.lr = s.real(6);
+  r.weight_decay = s.real(7);
+  r.steps = s.integer(8);
+  r.status = s.text(9);
+  r.test_acc = s.opt_real(10);
+  r.abelian = s.integer(11) != 0;
+  r.group_order = static_cast<int>(s.integer(12));
+  return r;
+}
+
+std::vector<MetricsRow> read_metrics(Database& db, std::int64_t run_id) {
+  // off_target_energy (irrep groups) exists from schema version 3 on.
+  const bool with_energy = has_column(db, "metrics", "off_target_energy");
+  Statement s = db.prepare(fmt::format(
+      "SELECT step, binary_gap, max_offtarget_mp, effective_dim, drift_q, drift_s, drift_c, {} "
+      "FROM metrics WHERE run_id = ?1 ORDER BY step",
+      with_energy ? "off_target_energy" : "NULL"));
+  s.bind(1, run_id);
+  std::vector<MetricsRow> rows;
+  while (s.step()) {
+    rows.push_back({s.integer(0), s.opt_real(1), s.opt_real(2), s.opt_real(3), s.opt_real(4),
+                    s.opt_real(5), s.opt_real(6), s.opt_real(7)});
+  }
+  return rows;
+}
+
+}  // namespace symsweep::sweeps

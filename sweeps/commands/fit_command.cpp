@@ -1,6 +1,7 @@
 #include "commands/fit_command.hpp"
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -157,7 +158,7 @@ int run_fit(const FitOptions& o) {
     if (!cells.empty()) {
       cells_out->end();
       laws_out->begin({"sweep", "stratum", "law", "parameter", "estimate", "low", "high", "r2",
-                       "cells", "censored", "preferred"});
+                       "cells", "censored", "preferred", "fstar_share", "warnings"});
     }
     for (const auto& [stratum, rows] : strata) {
       const core::ScalingFit fit = core::fit_scaling_laws(rows, o.bootstrap, seed_of(stratum));
@@ -168,6 +169,11 @@ int run_fit(const FitOptions& o) {
           fmt::print(stderr, "sweep \"{}\" [{}]: {} not fitted: {}\n", sweep, stratum, law->law,
                      law->reason);
           continue;
+        }
+        const std::string warnings = fmt::format("{}", fmt::join(law->warnings, "; "));
+        if (law->weak()) {
+          fmt::print(stderr, "sweep \"{}\" [{}]: {} is weak: {}\n", sweep, stratum, law->law,
+                     warnings);
         }
         for (const core::LawParameter& prm : law->parameters) {
           FitParameterRow row;
@@ -187,7 +193,7 @@ int run_fit(const FitOptions& o) {
           laws_out->row({sweep, stratum, law->law, prm.name, prm.estimate, value_or_null(prm.low),
                          value_or_null(prm.high), law->r2, std::int64_t{law->cells},
                          std::int64_t{law->censored_left + law->censored_right},
-                         preferred ? "yes" : ""});
+                         preferred ? "yes" : "", prm.fstar_share, warnings});
         }
       }
     }

@@ -7,12 +7,10 @@
 
 #include "symsweep/core/run.hpp"
 #include "spec/run_identity.hpp"
+#include "store/schema.hpp"
 #include "store/sqlite.hpp"
 
 namespace symsweep::sweeps {
-
-/// Current schema version; `ResultsStore` migrates older files forward when it opens them.
-inline constexpr int kSchemaVersion = 6;
 
 /// Counts of runs by status.
 struct StatusCounts {
@@ -112,7 +110,6 @@ class ResultsStore {
                     std::int64_t job_id = 0);
 
  private:
-  void migrate();
   static PendingRun pending_from_row(const Statement& s);
   Database db_;
 };

@@ -2,7 +2,6 @@
 
 #include <fmt/core.h>
 #include <fmt/format.h>
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +18,7 @@
 #include "symsweep/core/error.hpp"
 #include "commands/cli.hpp"
 #include "store/open_database.hpp"
+#include "store/sql_sandbox.hpp"
 #include "store/sqlite.hpp"
 #include "store/jobs.hpp"
 #include "store/store.hpp"
@@ -39,13 +39,6 @@ std::string one_line(std::string_view s) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
   }
   return out;
-}
-
-/// A value shortened to `max` characters for an error message.
-std::string excerpt(std::string_view s, std::size_t max = 60) {
-  std::string t = one_line(s);
-  if (t.size() > max) t = t.substr(0, max - 3) + "...";
-  return t;
 }
 
 /// Width of UTF-8 text in code points (what a terminal shows for most text).
@@ -226,150 +219,11 @@ class JsonWriter final : public RowWriter {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-/// One value of the current row of `s` (a Statement or a UserStatement).
-template <typename Rows>
-SqlValue column_value(const Rows& s, int col) {
-  switch (s.type(col)) {
-    case SQLITE_NULL:
-      return {};
-    case SQLITE_INTEGER:
-      return s.integer(col);
-    case SQLITE_FLOAT:
-      return s.real(col);
-    default:
-      return s.text(col);
-  }
-}
-
-template <typename Rows>
-std::vector<SqlValue> row_values(const Rows& s) {
-  std::vector<SqlValue> row;
-  row.reserve(static_cast<std::size_t>(s.columns()));
-  for (int c = 0; c < s.columns(); ++c) row.push_back(column_value(s, c));
-  return row;
-}
-
-template <typename Rows>
-std::vector<std::string> column_names(const Rows& s) {
-  std::vector<std::string> names;
-  for (int c = 0; c < s.columns(); ++c) names.push_back(s.name(c));
-  return names;
-}
-
-void bind_value(Statement& s, int i, const SqlValue& v) {
-  if (const auto* n = std::get_if<std::int64_t>(&v)) {
-    s.bind(i, *n);
-  } else if (const auto* d = std::get_if<double>(&v)) {
-    s.bind(i, *d);
-  } else if (const auto* t = std::get_if<std::string>(&v)) {
-    s.bind(i, *t);
-  } else {
-    s.bind(i, std::nullopt);
-  }
-}
-
-/// Streams every row of `s` (a Statement or a UserStatement) to `w`.
-template <typename Rows>
-void write_rows(Rows& s, RowWriter& w) {
-  w.begin(column_names(s));
-  while (s.step()) w.row(row_values(s));
+/// Streams every row of `rows` to `w`.
+void write_rows(RowSource& rows, RowWriter& w) {
+  w.begin(rows.column_names());
+  while (rows.step()) w.row(rows.values());
   w.end();
-}
-
-/// A statement written by the user (`sql`, `runs --where`): exactly one statement, and one that
-/// only reads. Errors that come from the statement itself are input errors (exit 2).
-class UserStatement {
- public:
-  /// `what` names the command and flag in error messages ("runs: --where \"...\"").
-  UserStatement(Database& db, const std::string& sql, std::string what)
-      : db_(db), what_(std::move(what)) {
-    const char* tail = nullptr;
-    sqlite3_stmt* stmt = nullptr;
-    const int rc = sqlite3_prepare_v2(db.handle(), sql.c_str(), static_cast<int>(sql.size()) + 1,
-                                      &stmt, &tail);
-    stmt_.reset(stmt);  // finalized on every exit, a throw from this constructor included
-    if (rc != SQLITE_OK) {
-      const std::string msg = sqlite3_errmsg(db.handle());
-      throw InputError(fmt::format("{}: {}{}", what_, msg,
-                                   msg == "not authorized" ? " (only reading is allowed)" : ""));
-    }
-    if (stmt_ == nullptr) throw InputError(fmt::format("{}: no SQL statement", what_));
-    // What follows the first statement may be blanks, comments and empty statements, nothing
-    // else: prepare it to see whether it holds a statement.
-    while (tail != nullptr && *tail != '\0') {
-      sqlite3_stmt* next = nullptr;
-      const char* rest = nullptr;
-      const int rc = sqlite3_prepare_v2(db.handle(), tail, -1, &next, &rest);
-      sqlite3_finalize(next);
-      if (rc != SQLITE_OK || next != nullptr || rest == tail) {
-        throw InputError(fmt::format("{}: only one SQL statement is allowed, found more: \"{}\"",
-                                     what_, excerpt(tail)));
-      }
-      tail = rest;
-    }
-    if (sqlite3_stmt_readonly(stmt) == 0) {
-      throw InputError(fmt::format("{}: only reading statements are allowed", what_));
-    }
-  }
-  UserStatement(const UserStatement&) = delete;
-  UserStatement& operator=(const UserStatement&) = delete;
-
-  bool step() {
-    const int rc = sqlite3_step(stmt_.get());
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    const std::string msg = sqlite3_errmsg(db_.handle());
-    switch (rc & 0xff) {
-      case SQLITE_BUSY:
-      case SQLITE_LOCKED:
-      case SQLITE_NOMEM:
-      case SQLITE_IOERR:
-      case SQLITE_CORRUPT:
-      case SQLITE_FULL:
-      case SQLITE_CANTOPEN:
-      case SQLITE_NOTADB:
-        throw Error(fmt::format("{}: database \"{}\": {}", what_, db_.path(), msg));
-      default:
-        throw InputError(fmt::format("{}: {}", what_, msg));
-    }
-  }
-
-  int columns() const { return sqlite3_column_count(stmt_.get()); }
-  std::string name(int col) const { return sqlite3_column_name(stmt_.get(), col); }
-  int type(int col) const { return sqlite3_column_type(stmt_.get(), col); }
-  std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_.get(), col); }
-  double real(int col) const { return sqlite3_column_double(stmt_.get(), col); }
-  std::string text(int col) const {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_.get(), col));
-    const auto n = static_cast<std::size_t>(sqlite3_column_bytes(stmt_.get(), col));
-    return p != nullptr ? std::string(p, n) : std::string();
-  }
-
- private:
-  Database& db_;
-  std::string what_;
-  std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> stmt_{nullptr, &sqlite3_finalize};
-};
-
-
-std::string quote_identifier(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + '"';
-}
-
-std::string join_identifiers(const std::vector<std::string>& names) {
-  std::vector<std::string> quoted;
-  for (const auto& n : names) quoted.push_back(quote_identifier(n));
-  return fmt::format("{}", fmt::join(quoted, ", "));
-}
-
-/// The column names of `table`, in the table's order.
-std::vector<std::string> table_columns(Database& db, const std::string& table) {
-  return column_names(db.prepare("SELECT * FROM " + quote_identifier(table)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -492,9 +346,9 @@ int status_rank(const SqlValue& status) {
 /// Columns of `table` present in both files (in OUT's order), without those in `exclude`.
 std::vector<std::string> shared_columns(Database& in, Database& out, const std::string& table,
                                         const std::vector<std::string>& exclude) {
-  const auto in_cols = table_columns(in, table);
+  const auto in_cols = in.table_columns(table);
   std::vector<std::string> cols;
-  for (const auto& c : table_columns(out, table)) {
+  for (const auto& c : out.table_columns(table)) {
     if (contains(in_cols, c) && !contains(exclude, c)) cols.push_back(c);
   }
   return cols;
@@ -530,9 +384,9 @@ void copy_run_rows(Database& in, Database& out, const std::string& table,
   while (sel.step()) {
     const auto it = copy_runs.find(sel.integer(static_cast<int>(run_col)));
     if (it == copy_runs.end()) continue;
-    std::vector<SqlValue> row = row_values(sel);
+    std::vector<SqlValue> row = sel.values();
     row[run_col] = it->second;
-    for (std::size_t c = 0; c < row.size(); ++c) bind_value(ins, static_cast<int>(c + 1), row[c]);
+    for (std::size_t c = 0; c < row.size(); ++c) ins.bind(static_cast<int>(c + 1), row[c]);
     ins.run();
   }
 }
@@ -605,14 +459,14 @@ MergeCounts merge_one(Database& out, const std::string& in_path) {
         fmt::format("UPDATE runs SET {} WHERE id = ?{}", fmt::join(sets, ", "), cols.size() + 1));
     while (sel.step()) {
       const std::int64_t in_id = sel.integer(0);
-      std::vector<SqlValue> row = row_values(sel);
+      std::vector<SqlValue> row = sel.values();
       row.erase(row.begin());
       row[sweep_col] = out_sweep(std::get<std::int64_t>(row[sweep_col]));
-      bind_value(find, 1, row[hash_col]);
+      find.bind(1, row[hash_col]);
       if (!find.step()) {
         find.reset();
         for (std::size_t c = 0; c < row.size(); ++c)
-          bind_value(ins, static_cast<int>(c + 1), row[c]);
+          ins.bind(static_cast<int>(c + 1), row[c]);
         ins.run();
         const std::int64_t out_id = out.last_insert_id();
         run_ids[in_id] = out_id;
@@ -628,7 +482,7 @@ MergeCounts merge_one(Database& out, const std::string& in_path) {
         ++counts.skipped;
         continue;
       }
-      for (std::size_t c = 0; c < row.size(); ++c) bind_value(upd, static_cast<int>(c + 1), row[c]);
+      for (std::size_t c = 0; c < row.size(); ++c) upd.bind(static_cast<int>(c + 1), row[c]);
       upd.bind(static_cast<int>(cols.size() + 1), out_id);
       upd.run();
       copy_runs[in_id] = out_id;
@@ -677,8 +531,8 @@ MergeCounts merge_one(Database& out, const std::string& in_path) {
         "INSERT INTO fits ({}) SELECT {} WHERE NOT EXISTS (SELECT 1 FROM fits WHERE {})",
         join_identifiers(cols), placeholders(cols.size()), fmt::join(same, " AND ")));
     while (sel.step()) {
-      const std::vector<SqlValue> row = row_values(sel);
-      for (std::size_t c = 0; c < row.size(); ++c) bind_value(ins, static_cast<int>(c + 1), row[c]);
+      const std::vector<SqlValue> row = sel.values();
+      for (std::size_t c = 0; c < row.size(); ++c) ins.bind(static_cast<int>(c + 1), row[c]);
       ins.run();
     }
   }
@@ -887,7 +741,7 @@ int list_runs(const RunsOptions& opts) {
       parse_output_format("runs", "--format", opts.format,
                           {OutputFormat::kTable, OutputFormat::kCsv, OutputFormat::kJson});
   const auto db = open_existing_results(opts.db, "runs", "--db");
-  const std::vector<std::string> available = table_columns(*db, "runs");
+  const std::vector<std::string> available = db->table_columns("runs");
   std::vector<std::string> cols;
   if (opts.columns.empty()) {
     for (const auto& c : kDefaultRunColumns) {
@@ -899,14 +753,14 @@ int list_runs(const RunsOptions& opts) {
   if (opts.where.find(';') != std::string::npos) {
     throw InputError(fmt::format(
         "runs: --where \"{}\": expected one SQL expression on the runs columns; ';' is not allowed",
-        excerpt(opts.where)));
+        sql_excerpt(opts.where)));
   }
   db->restrict_to_reading();
   std::string sql = fmt::format("SELECT {} FROM runs", join_identifiers(cols));
   // The expression sits on its own lines so a trailing "-- comment" cannot swallow the rest.
   if (!opts.where.empty()) sql += fmt::format(" WHERE (\n{}\n)", opts.where);
   sql += " ORDER BY id";
-  UserStatement query(*db, sql, fmt::format("runs: --where \"{}\"", excerpt(opts.where)));
+  UserQuery query(*db, sql, fmt::format("runs: --where \"{}\"", sql_excerpt(opts.where)));
   write_rows(query, *make_row_writer(format, stdout));
   return kExitOk;
 }
@@ -930,7 +784,7 @@ int show_run(const ShowOptions& opts) {
     Fields& section = contains(kConfigColumns, name)       ? config
                       : contains(kProvenanceColumns, name) ? provenance
                                                            : final_values;
-    section.emplace_back(name, column_value(run, c));
+    section.emplace_back(name, run.value(c));
   }
 
   std::vector<std::string> sweeps;
@@ -952,10 +806,10 @@ int show_run(const ShowOptions& opts) {
   std::vector<std::vector<SqlValue>> rho_rows;
   while (rho.step()) {
     rho_step = rho.integer(0);
-    const SqlValue re = column_value(rho, 2), im = column_value(rho, 3);
+    const SqlValue re = rho.value(2), im = rho.value(3);
     SqlValue abs;
     if (!rho.is_null(2) && !rho.is_null(3)) abs = std::hypot(rho.real(2), rho.real(3));
-    rho_rows.push_back({column_value(rho, 1), re, im, abs});
+    rho_rows.push_back({rho.value(1), re, im, abs});
   }
   const std::vector<std::string> rho_columns = {"k", "re", "im", "|rho|"};
 
@@ -968,10 +822,10 @@ int show_run(const ShowOptions& opts) {
     j["final"] = fields_json(final_values);
     j["provenance"] = fields_json(provenance);
     ojson points = ojson::array();
-    const auto names = column_names(curve);
+    const auto names = curve.column_names();
     while (curve.step()) {
       ojson p = ojson::object();
-      for (int c = 0; c < curve.columns(); ++c) p[names[c]] = json_value(column_value(curve, c));
+      for (int c = 0; c < curve.columns(); ++c) p[names[c]] = json_value(curve.value(c));
       points.push_back(std::move(p));
     }
     j["curve"] = std::move(points);
@@ -1073,7 +927,7 @@ int run_sql(const SqlOptions& opts) {
   }
   Database& db = *db_ptr;
   db.restrict_to_reading();
-  UserStatement query(db, opts.query, fmt::format("sql: \"{}\"", excerpt(opts.query)));
+  UserQuery query(db, opts.query, fmt::format("sql: \"{}\"", sql_excerpt(opts.query)));
   write_rows(query, *make_row_writer(format, stdout));
   return kExitOk;
 }

@@ -6,8 +6,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
+
+#include "store/sqlite.hpp"
 
 namespace symsweep::sweeps {
 
@@ -99,9 +100,6 @@ void add_query_subcommands(CLI::App& app, QuerySubcommands& q);
 int run_query_subcommand(const QuerySubcommands& q);
 
 // ---- Output of query results, shared by the commands above (and reusable by reports) ----
-
-/// One SQLite value: NULL, INTEGER, REAL or TEXT (BLOBs are read as text).
-using SqlValue = std::variant<std::monostate, std::int64_t, double, std::string>;
 
 /// Output formats of query results.
 enum class OutputFormat { kTable, kCsv, kJson };

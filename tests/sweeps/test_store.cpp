@@ -3,9 +3,13 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <string>
+#include <variant>
+#include <vector>
 
 #include "spec/spec.hpp"
 #include "symsweep/core/error.hpp"
+#include "store/sql_sandbox.hpp"
 #include "store/store.hpp"
 #include "../core/records.hpp"
 
@@ -232,6 +236,69 @@ TEST_F(StoreTest, VersionOneFilesMigrateForwardKeepingTheirRows) {
   // A file from a newer symsweep is refused rather than misread.
   store.db().exec("UPDATE schema_version SET version = 99");
   EXPECT_THROW(ResultsStore(path_, Database::Mode::kReadWrite), Error);
+}
+
+}  // namespace
+}  // namespace symsweep::sweeps
+
+// ---------------------------------------------------------------------------------------------
+// the SQL sandbox
+
+namespace symsweep::sweeps {
+namespace {
+
+std::int64_t count_in(const std::string& path, const std::string& sql) {
+  Database db(path, Database::Mode::kReadOnly);
+  Statement st = db.prepare(sql);
+  st.step();
+  return st.integer(0);
+}
+
+TEST_F(StoreTest, TheSqlSandboxRefusesWritesEvenOnAWritableConnection) {
+  {
+    ResultsStore store(path_, Database::Mode::kReadWrite);
+    const SweepSpec s = spec("0.5");
+    store.add_runs(store.upsert_sweep(s.name, s.text, s.hash), s.runs);
+  }
+  Database db(path_, Database::Mode::kReadWrite);
+  for (const std::string sql :
+       {"DELETE FROM runs", "UPDATE runs SET status = 'done'",
+        "INSERT INTO sweeps (name, spec, spec_hash, created) VALUES ('x', '', '', '')",
+        "DROP TABLE metrics", "CREATE TABLE t (x)", "PRAGMA query_only = 0",
+        "SELECT 1; DELETE FROM runs", "SELECT 1; SELECT 2", "", "-- no statement"}) {
+    try {
+      UserQuery q(db, sql, "test \"" + sql + "\"");
+      ADD_FAILURE() << "accepted: " << sql;
+    } catch (const InputError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("test \"" + sql + "\": ", 0), 0u) << e.what();
+    }
+  }
+  // The connection stays restricted to reading: nothing else can write through it either.
+  EXPECT_THROW(db.exec("DELETE FROM runs"), Error);
+  EXPECT_EQ(count_in(path_, "SELECT count(*) FROM runs WHERE status = 'pending'"), 2);
+  EXPECT_EQ(count_in(path_, "SELECT count(*) FROM sweeps"), 1);
+  EXPECT_EQ(count_in(path_, "SELECT count(*) FROM sqlite_master WHERE name IN ('metrics', 't')"),
+            1);
+}
+
+TEST_F(StoreTest, TheSqlSandboxReadsValuesWithTheirTypes) {
+  { ResultsStore store(path_, Database::Mode::kReadWrite); }
+  Database db(path_, Database::Mode::kReadOnly);
+  UserQuery q(db, "SELECT 7 AS i, 2.5 AS r, 'a' || char(0) || 'b' AS t, NULL AS n; -- the end",
+              "test");
+  EXPECT_EQ(q.column_names(), (std::vector<std::string>{"i", "r", "t", "n"}));
+  ASSERT_TRUE(q.step());
+  const std::vector<SqlValue> v = q.values();
+  ASSERT_EQ(v.size(), 4u);
+  EXPECT_EQ(v[0], SqlValue(std::int64_t{7}));
+  EXPECT_EQ(v[1], SqlValue(2.5));
+  EXPECT_EQ(v[2], SqlValue(std::string("a\0b", 3)));  // text with a NUL byte, all of it
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(v[3]));
+  EXPECT_FALSE(q.step());
+  // Errors of the statement, when prepared or when run, are the user's (InputError).
+  EXPECT_THROW(UserQuery(db, "SELECT no_such_column FROM runs", "test"), InputError);
+  UserQuery overflow(db, "SELECT abs(-9223372036854775807 - 1)", "test");
+  EXPECT_THROW(overflow.step(), InputError);
 }
 
 }  // namespace

@@ -2,17 +2,14 @@
 
 #include <fmt/core.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
-#include <unordered_map>
 #include <utility>
 
 #include "symsweep/core/error.hpp"
@@ -21,6 +18,7 @@
 #include "store/sql_sandbox.hpp"
 #include "store/sqlite.hpp"
 #include "store/jobs.hpp"
+#include "store/merge.hpp"
 #include "store/store.hpp"
 
 namespace symsweep::sweeps {
@@ -329,224 +327,6 @@ ojson fields_json(const Fields& fields) {
   ojson obj = ojson::object();
   for (const auto& [name, value] : fields) obj[name] = json_value(value);
   return obj;
-}
-
-// ---------------------------------------------------------------------------------------------
-// merge
-
-/// Status order for deduplication: a finished copy beats a failed one beats an unfinished one.
-int status_rank(const SqlValue& status) {
-  const auto* s = std::get_if<std::string>(&status);
-  if (s == nullptr) return 0;
-  if (*s == "done") return 3;
-  if (*s == "diverged" || *s == "failed") return 2;
-  return 1;
-}
-
-/// Columns of `table` present in both files (in OUT's order), without those in `exclude`.
-std::vector<std::string> shared_columns(Database& in, Database& out, const std::string& table,
-                                        const std::vector<std::string>& exclude) {
-  const auto in_cols = in.table_columns(table);
-  std::vector<std::string> cols;
-  for (const auto& c : out.table_columns(table)) {
-    if (contains(in_cols, c) && !contains(exclude, c)) cols.push_back(c);
-  }
-  return cols;
-}
-
-std::size_t index_of(const std::vector<std::string>& cols, const std::string& name) {
-  const auto it = std::find(cols.begin(), cols.end(), name);
-  if (it == cols.end()) throw Error(fmt::format("merge: column \"{}\" is missing", name));
-  return static_cast<std::size_t>(it - cols.begin());
-}
-
-std::string placeholders(std::size_t n) {
-  std::vector<std::string> p;
-  for (std::size_t i = 1; i <= n; ++i) p.push_back(fmt::format("?{}", i));
-  return fmt::format("{}", fmt::join(p, ", "));
-}
-
-struct MergeCounts {
-  std::int64_t added = 0, replaced = 0, skipped = 0, sweeps_added = 0;
-};
-
-/// Copies the rows of a per-run table (metrics, potentials, attempts) whose run is in
-/// `copy_runs` (IN's run id -> OUT's run id).
-void copy_run_rows(Database& in, Database& out, const std::string& table,
-                   const std::unordered_map<std::int64_t, std::int64_t>& copy_runs) {
-  if (copy_runs.empty()) return;
-  const auto cols = shared_columns(in, out, table, {});
-  const std::size_t run_col = index_of(cols, "run_id");
-  Statement sel =
-      in.prepare(fmt::format("SELECT {} FROM {} ORDER BY rowid", join_identifiers(cols), table));
-  Statement ins = out.prepare(fmt::format("INSERT INTO {} ({}) VALUES ({})", table,
-                                          join_identifiers(cols), placeholders(cols.size())));
-  while (sel.step()) {
-    const auto it = copy_runs.find(sel.integer(static_cast<int>(run_col)));
-    if (it == copy_runs.end()) continue;
-    std::vector<SqlValue> row = sel.values();
-    row[run_col] = it->second;
-    for (std::size_t c = 0; c < row.size(); ++c) ins.bind(static_cast<int>(c + 1), row[c]);
-    ins.run();
-  }
-}
-
-/// Merges IN into OUT inside the caller's transaction on `out`.
-MergeCounts merge_one(Database& out, const std::string& in_path) {
-  const auto in_db = open_existing_results(in_path, "merge", "IN");
-  Database& in = *in_db;
-  MergeCounts counts;
-
-  // Sweeps, unioned by name (OUT's spec is kept when both have the sweep).
-  std::unordered_map<std::int64_t, std::int64_t> sweep_ids;
-  {
-    Statement sel = in.prepare("SELECT id, name, spec, spec_hash, created FROM sweeps ORDER BY id");
-    Statement find = out.prepare("SELECT id, spec_hash FROM sweeps WHERE name = ?1");
-    Statement ins =
-        out.prepare("INSERT INTO sweeps (name, spec, spec_hash, created) VALUES (?1, ?2, ?3, ?4)");
-    while (sel.step()) {
-      const std::string name = sel.text(1);
-      find.bind(1, name);
-      if (find.step()) {
-        sweep_ids[sel.integer(0)] = find.integer(0);
-        if (find.text(1) != sel.text(3)) {
-          fmt::print(stderr,
-                     "symsweep merge: warning: sweep \"{}\" has a different spec in \"{}\"; "
-                     "keeping the one in the output\n",
-                     name, in_path);
-        }
-        find.reset();
-        continue;
-      }
-      find.reset();
-      ins.bind(1, name).bind(2, sel.text(2)).bind(3, sel.text(3)).bind(4, sel.text(4));
-      ins.run();
-      sweep_ids[sel.integer(0)] = out.last_insert_id();
-      ++counts.sweeps_added;
-    }
-  }
-  auto out_sweep = [&](std::int64_t in_id) {
-    const auto it = sweep_ids.find(in_id);
-    if (it == sweep_ids.end()) {
-      throw Error(
-          fmt::format("merge: \"{}\": sweep id {} is referenced but missing", in_path, in_id));
-    }
-    return it->second;
-  };
-
-  // Runs, deduplicated by config hash.
-  std::unordered_map<std::int64_t, std::int64_t> run_ids;    // every IN run -> OUT run
-  std::unordered_map<std::int64_t, std::int64_t> copy_runs;  // runs whose rows come from IN
-  std::vector<std::int64_t> replaced_ids;                    // OUT runs whose rows go
-  {
-    const auto cols = shared_columns(in, out, "runs", {"id"});
-    const std::size_t sweep_col = index_of(cols, "sweep_id");
-    const std::size_t hash_col = index_of(cols, "config_hash");
-    const std::size_t status_col = index_of(cols, "status");
-    Statement sel =
-        in.prepare(fmt::format("SELECT id, {} FROM runs ORDER BY id", join_identifiers(cols)));
-    Statement find = out.prepare("SELECT id, status FROM runs WHERE config_hash = ?1");
-    Statement ins = out.prepare(fmt::format("INSERT INTO runs ({}) VALUES ({})",
-                                            join_identifiers(cols), placeholders(cols.size())));
-    // The kept run keeps its OUT id and sweep; every other column comes from IN.
-    std::vector<std::string> sets;
-    for (std::size_t c = 0; c < cols.size(); ++c) {
-      if (c != sweep_col && c != hash_col) {
-        sets.push_back(fmt::format("{} = ?{}", quote_identifier(cols[c]), c + 1));
-      }
-    }
-    Statement upd = out.prepare(
-        fmt::format("UPDATE runs SET {} WHERE id = ?{}", fmt::join(sets, ", "), cols.size() + 1));
-    while (sel.step()) {
-      const std::int64_t in_id = sel.integer(0);
-      std::vector<SqlValue> row = sel.values();
-      row.erase(row.begin());
-      row[sweep_col] = out_sweep(std::get<std::int64_t>(row[sweep_col]));
-      find.bind(1, row[hash_col]);
-      if (!find.step()) {
-        find.reset();
-        for (std::size_t c = 0; c < row.size(); ++c)
-          ins.bind(static_cast<int>(c + 1), row[c]);
-        ins.run();
-        const std::int64_t out_id = out.last_insert_id();
-        run_ids[in_id] = out_id;
-        copy_runs[in_id] = out_id;
-        ++counts.added;
-        continue;
-      }
-      const std::int64_t out_id = find.integer(0);
-      const SqlValue out_status = find.text(1);
-      find.reset();
-      run_ids[in_id] = out_id;
-      if (status_rank(row[status_col]) <= status_rank(out_status)) {
-        ++counts.skipped;
-        continue;
-      }
-      for (std::size_t c = 0; c < row.size(); ++c) upd.bind(static_cast<int>(c + 1), row[c]);
-      upd.bind(static_cast<int>(cols.size() + 1), out_id);
-      upd.run();
-      copy_runs[in_id] = out_id;
-      replaced_ids.push_back(out_id);
-      ++counts.replaced;
-    }
-  }
-
-  // The rows of replaced runs go, the kept copy's rows come.
-  if (!replaced_ids.empty()) {
-    const std::string ids = nlohmann::json(replaced_ids).dump();
-    for (const char* table : {"metrics", "potentials", "attempts"}) {
-      out.prepare(
-             fmt::format("DELETE FROM {} WHERE run_id IN (SELECT value FROM json_each(?1))", table))
-          .bind(1, ids)
-          .run();
-    }
-  }
-  for (const char* table : {"metrics", "potentials", "attempts"}) {
-    copy_run_rows(in, out, table, copy_runs);
-  }
-
-  // Membership of runs in sweeps: the union.
-  {
-    Statement sel = in.prepare("SELECT sweep_id, run_id FROM sweep_runs");
-    Statement ins =
-        out.prepare("INSERT OR IGNORE INTO sweep_runs (sweep_id, run_id) VALUES (?1, ?2)");
-    while (sel.step()) {
-      const auto run = run_ids.find(sel.integer(1));
-      if (run == run_ids.end()) continue;
-      ins.bind(1, out_sweep(sel.integer(0))).bind(2, run->second);
-      ins.run();
-    }
-  }
-
-  // Fits: copied, except rows already there (merging the same file twice adds nothing).
-  {
-    const auto cols = shared_columns(in, out, "fits", {"id"});
-    std::vector<std::string> same;
-    for (std::size_t c = 0; c < cols.size(); ++c) {
-      same.push_back(fmt::format("{} IS ?{}", quote_identifier(cols[c]), c + 1));
-    }
-    Statement sel =
-        in.prepare(fmt::format("SELECT {} FROM fits ORDER BY id", join_identifiers(cols)));
-    Statement ins = out.prepare(fmt::format(
-        "INSERT INTO fits ({}) SELECT {} WHERE NOT EXISTS (SELECT 1 FROM fits WHERE {})",
-        join_identifiers(cols), placeholders(cols.size()), fmt::join(same, " AND ")));
-    while (sel.step()) {
-      const std::vector<SqlValue> row = sel.values();
-      for (std::size_t c = 0; c < row.size(); ++c) ins.bind(static_cast<int>(c + 1), row[c]);
-      ins.run();
-    }
-  }
-
-  return counts;
-}
-
-bool same_file(const std::string& a, const std::string& b) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (fs::exists(a, ec) && fs::exists(b, ec) && fs::equivalent(a, b, ec)) return true;
-  const fs::path ca = fs::weakly_canonical(a, ec);
-  const fs::path cb = fs::weakly_canonical(b, ec);
-  return !ca.empty() && ca == cb;
 }
 
 }  // namespace
@@ -933,68 +713,15 @@ int run_sql(const SqlOptions& opts) {
 }
 
 int merge_databases(const MergeOptions& opts) {
-  namespace fs = std::filesystem;
-  if (opts.out.empty()) throw InputError("merge: OUT is required (the merged database)");
-  if (opts.inputs.empty()) throw InputError("merge: at least one IN database is required");
-  // Every input is checked before OUT is touched.
-  for (const auto& in : opts.inputs) {
-    if (same_file(opts.out, in)) {
-      throw InputError(fmt::format(
-          "merge: OUT \"{}\" is also an input (\"{}\"); merge into a new or another file", opts.out,
-          in));
-    }
-    require_existing_results(in, "merge", "IN");
+  const std::vector<MergeCounts> counts =
+      merge_results(opts.out, opts.inputs, [](const std::string& warning) {
+        fmt::print(stderr, "symsweep merge: warning: {}\n", warning);
+      });
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    const MergeCounts& c = counts[i];
+    fmt::print("{}: {} runs added, {} replaced, {} skipped; {} sweeps added\n", opts.inputs[i],
+               c.added, c.replaced, c.skipped, c.sweeps_added);
   }
-  const bool out_exists = check_results_to_write(opts.out, "merge", "OUT");
-  if (on_network_filesystem(opts.out)) {
-    fmt::print(stderr,
-               "symsweep merge: warning: \"{}\" is on a network file system; SQLite's locking "
-               "and WAL are not safe there\n",
-               opts.out);
-  }
-  // All inputs in one transaction: a failure leaves OUT as it was.
-  std::vector<std::string> lines;
-  auto merge_all = [&](Database& out) {
-    Transaction tx(out);
-    for (const auto& in : opts.inputs) {
-      const MergeCounts c = merge_one(out, in);
-      lines.push_back(fmt::format("{}: {} runs added, {} replaced, {} skipped; {} sweeps added\n",
-                                  in, c.added, c.replaced, c.skipped, c.sweeps_added));
-    }
-    tx.commit();
-  };
-  if (out_exists) {
-    ResultsStore out(opts.out, Database::Mode::kReadWrite);
-    merge_all(out.db());
-  } else {
-    // A new OUT is built beside it under a temporary name and renamed into place once every
-    // input is in: a failure leaves no OUT behind.
-    const fs::path out_path = fs::absolute(opts.out);
-    const std::string tmp =
-        (out_path.parent_path() /
-         fmt::format(".{}.merging-{}", out_path.filename().string(), ::getpid()))
-            .string();
-    auto remove_files = [](const std::string& base) {
-      std::error_code ec;
-      for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(base + suffix, ec);
-    };
-    remove_files(tmp);
-    try {
-      {
-        ResultsStore out(tmp, Database::Mode::kReadWrite);
-        merge_all(out.db());
-        out.db().exec("PRAGMA wal_checkpoint(TRUNCATE)");
-      }  // closed: its WAL is folded into the file and removed
-      // An empty OUT (or a WAL left without its database) must not be applied to the new file.
-      remove_files(out_path.string());
-      fs::rename(tmp, out_path);
-      remove_files(tmp);
-    } catch (...) {
-      remove_files(tmp);
-      throw;
-    }
-  }
-  for (const std::string& line : lines) fmt::print("{}", line);
   std::fflush(stdout);
   return kExitOk;
 }

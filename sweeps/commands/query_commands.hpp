@@ -69,8 +69,9 @@ int show_run(const ShowOptions& opts);
 int export_table(const ExportOptions& opts);
 /// One read-only SQL statement; anything that writes, attaches or is a second statement fails.
 int run_sql(const SqlOptions& opts);
-/// Merges the inputs into `opts.out` (runs deduplicated by config hash, the finished copy
-/// kept), one transaction per input, and prints a summary line per input.
+/// Merges the inputs into `opts.out` (store/merge.hpp: runs deduplicated by config hash, the
+/// finished copy kept, all inputs or none), prints warnings to stderr and a summary line per
+/// input.
 int merge_databases(const MergeOptions& opts);
 
 /// The options and subcommands registered by add_query_subcommands(); the subcommand pointers

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "store/sqlite.hpp"
+#include "commands/output.hpp"
 
 namespace symsweep::sweeps {
 
@@ -99,31 +99,5 @@ struct QuerySubcommands {
 void add_query_subcommands(CLI::App& app, QuerySubcommands& q);
 /// Runs the subcommand that was parsed (requires q.selected()) and returns its exit code.
 int run_query_subcommand(const QuerySubcommands& q);
-
-// ---- Output of query results, shared by the commands above (and reusable by reports) ----
-
-/// Output formats of query results.
-enum class OutputFormat { kTable, kCsv, kJson };
-
-/// Parses `value` given to `flag` of `command`; `allowed` lists the accepted formats. Throws
-/// InputError naming the command, the flag and the value.
-OutputFormat parse_output_format(std::string_view command, std::string_view flag,
-                                 std::string_view value, const std::vector<OutputFormat>& allowed);
-
-/// Receives a result set: begin() once with the column names, row() per row (as many values as
-/// columns), end() once.
-class RowWriter {
- public:
-  virtual ~RowWriter() = default;
-  virtual void begin(const std::vector<std::string>& columns) = 0;
-  virtual void row(const std::vector<SqlValue>& values) = 0;
-  virtual void end() = 0;
-};
-
-/// A writer to `out` (not owned; must outlive the writer). kTable buffers the rows to align the
-/// columns (NULL as "-", reals with up to 6 significant digits); kCsv (RFC 4180 quoting, a header
-/// row, NULL as an empty field) and kJson (an array of objects; NULL as null, integers as
-/// integers, reals as reals) stream row by row.
-std::unique_ptr<RowWriter> make_row_writer(OutputFormat format, std::FILE* out);
 
 }  // namespace symsweep::sweeps

@@ -13,6 +13,7 @@
 #include "symsweep/core/error.hpp"
 #include "symsweep/core/fields.hpp"
 #include "store/jobs.hpp"
+#include "store/queries.hpp"
 
 namespace symsweep::sweeps {
 
@@ -347,22 +348,7 @@ std::int64_t ResultsStore::release_runs(std::int64_t job_id, const std::string& 
 }
 
 StatusCounts ResultsStore::counts(std::optional<std::int64_t> sweep_id) {
-  Statement s = db_.prepare(
-      sweep_id ? "SELECT status, count(*) FROM runs JOIN sweep_runs ON sweep_runs.run_id = runs.id "
-                 "WHERE sweep_runs.sweep_id = ?1 GROUP BY status"
-               : "SELECT status, count(*) FROM runs GROUP BY status");
-  if (sweep_id) s.bind(1, *sweep_id);
-  StatusCounts c;
-  while (s.step()) {
-    const std::string st = s.text(0);
-    const std::int64_t n = s.integer(1);
-    if (st == "pending") c.pending = n;
-    if (st == "running") c.running = n;
-    if (st == "done") c.done = n;
-    if (st == "failed") c.failed = n;
-    if (st == "diverged") c.diverged = n;
-  }
-  return c;
+  return count_statuses(db_, sweep_id);
 }
 
 ResultsStore::PendingRun ResultsStore::pending_from_row(const Statement& s) {

@@ -63,6 +63,15 @@ ResultsStore::ResultsStore(const std::string& path, Database::Mode mode) : db_(p
   if (mode == Database::Mode::kReadWrite) migrate_schema(db_);
 }
 
+std::int64_t ResultsStore::register_job(const JobInfo& info) {
+  return sweeps::register_job(db_, info);
+}
+
+std::optional<std::string> ResultsStore::end_job(std::int64_t job_id, int exit_code,
+                                                 const std::string& reason) {
+  return sweeps::end_job(db_, job_id, exit_code, reason);
+}
+
 std::optional<StoredSweep> ResultsStore::find_sweep(const std::string& name) {
   Statement s = db_.prepare("SELECT id, spec FROM sweeps WHERE name = ?1");
   s.bind(1, name);

@@ -7,12 +7,12 @@
 // delivered as it is to the ranks running on this machine; any rank that receives one stops the
 // whole sweep (the master tells every team), the ranks exit 75, and mpirun with them.
 #include <fmt/core.h>
-#include <signal.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -106,6 +106,7 @@ int launch_sweep(const RunOptions& opts, const std::vector<std::string>& args) {
     setpgid(0, 0);
     sigprocmask(SIG_SETMASK, &old, nullptr);
     std::vector<char*> argv;
+    argv.reserve(cmd.size() + 1);
     for (std::string& a : cmd) argv.push_back(a.data());
     argv.push_back(nullptr);
     execvp(argv[0], argv.data());

@@ -1,76 +1,23 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
-#include <cstdint>
-#include <cstdio>
-#include <memory>
-#include <string>
-#include <string_view>
-#include <variant>
-#include <vector>
+
+#include "commands/export_command.hpp"
+#include "commands/merge_command.hpp"
+#include "commands/output.hpp"
+#include "commands/runs_command.hpp"
+#include "commands/show_command.hpp"
+#include "commands/sql_command.hpp"
+#include "commands/status_command.hpp"
 
 namespace symsweep::sweeps {
 
 /// The commands that read a results database (`status`, `runs`, `show`, `export`, `sql`) and the
-/// one that combines databases (`merge`). Each returns an exit code, prints its results to
-/// stdout and throws InputError (exit 2) or Error (exit 1) with a one-line message. Readers open
-/// the file read-only; none of them is collective: run them on one rank.
-
-/// `symsweep status --db FILE [--json]`.
-struct StatusOptions {
-  std::string db;
-  bool json = false;
-};
-
-/// `symsweep runs --db FILE [--where EXPR] [--format table|csv|json] [--columns a,b,c]`.
-struct RunsOptions {
-  std::string db;
-  std::string where;  ///< one SQL expression on the runs columns; empty: every run
-  std::string format = "table";
-  std::string columns;  ///< comma-separated runs columns ("*": all); empty: the default set
-};
-
-/// `symsweep show --db FILE RUN [--format table|json]`.
-struct ShowOptions {
-  std::string db;
-  std::string run;  ///< a run id (tried first) or a unique config_hash prefix
-  std::string format = "table";
-};
-
-/// `symsweep export --db FILE --table T --format csv|json [--sweep NAME]`.
-struct ExportOptions {
-  std::string db;
-  std::string table;  ///< runs | metrics | potentials | fits | sweeps | attempts
-  std::string format = "csv";
-  std::string sweep;  ///< empty: every sweep
-};
-
-/// `symsweep sql --db FILE QUERY [--format table|csv|json]`.
-struct SqlOptions {
-  std::string db;
-  std::string query;  ///< exactly one reading statement
-  std::string format = "table";
-};
-
-/// `symsweep merge OUT IN...`.
-struct MergeOptions {
-  std::string out;                  ///< created (or migrated) when needed
-  std::vector<std::string> inputs;  ///< opened read-only, merged in order
-};
-
-/// Per sweep: counts by status, an ETA while runs are running, the last errors of failed runs.
-int show_status(const StatusOptions& opts);
-/// Rows of the runs table, optionally filtered by one read-only SQL expression.
-int list_runs(const RunsOptions& opts);
-/// One run: config, final values, provenance, the logged curve and the last rho_kkk.
-int show_run(const ShowOptions& opts);
-/// A whole table (optionally one sweep's part of it) as CSV or JSON.
-int export_table(const ExportOptions& opts);
-/// One read-only SQL statement; anything that writes, attaches or is a second statement fails.
-int run_sql(const SqlOptions& opts);
-/// Merges the inputs into `opts.out` (runs deduplicated by config hash, the finished copy
-/// kept), one transaction per input, and prints a summary line per input.
-int merge_databases(const MergeOptions& opts);
+/// one that combines databases (`merge`), one file each; what they read comes from
+/// store/queries.hpp, the sandbox of `sql` and `runs --where` is store/sql_sandbox.hpp, merging
+/// is store/merge.hpp, and the output formats are commands/output.hpp. Each returns an exit code,
+/// prints its results to stdout and throws InputError (exit 2) or Error (exit 1) with a one-line
+/// message. Readers open the file read-only; none of them is collective: run them on one rank.
 
 /// The options and subcommands registered by add_query_subcommands(); the subcommand pointers
 /// are owned by the CLI::App they were added to.
@@ -97,34 +44,5 @@ struct QuerySubcommands {
 void add_query_subcommands(CLI::App& app, QuerySubcommands& q);
 /// Runs the subcommand that was parsed (requires q.selected()) and returns its exit code.
 int run_query_subcommand(const QuerySubcommands& q);
-
-// ---- Output of query results, shared by the commands above (and reusable by reports) ----
-
-/// One SQLite value: NULL, INTEGER, REAL or TEXT (BLOBs are read as text).
-using SqlValue = std::variant<std::monostate, std::int64_t, double, std::string>;
-
-/// Output formats of query results.
-enum class OutputFormat { kTable, kCsv, kJson };
-
-/// Parses `value` given to `flag` of `command`; `allowed` lists the accepted formats. Throws
-/// InputError naming the command, the flag and the value.
-OutputFormat parse_output_format(std::string_view command, std::string_view flag,
-                                 std::string_view value, const std::vector<OutputFormat>& allowed);
-
-/// Receives a result set: begin() once with the column names, row() per row (as many values as
-/// columns), end() once.
-class RowWriter {
- public:
-  virtual ~RowWriter() = default;
-  virtual void begin(const std::vector<std::string>& columns) = 0;
-  virtual void row(const std::vector<SqlValue>& values) = 0;
-  virtual void end() = 0;
-};
-
-/// A writer to `out` (not owned; must outlive the writer). kTable buffers the rows to align the
-/// columns (NULL as "-", reals with up to 6 significant digits); kCsv (RFC 4180 quoting, a header
-/// row, NULL as an empty field) and kJson (an array of objects; NULL as null, integers as
-/// integers, reals as reals) stream row by row.
-std::unique_ptr<RowWriter> make_row_writer(OutputFormat format, std::FILE* out);
 
 }  // namespace symsweep::sweeps

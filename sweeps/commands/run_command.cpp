@@ -232,7 +232,7 @@ int finish_job(const RunOptions& opts, const SweepSpec& spec, ResultsStore& stor
   scheduling.finish();
   heartbeat.reset();
   // After a database error, the clean-up waits only briefly for a lock: the job must end.
-  if (report.failed) store.db().set_writer_wait(1000);
+  if (report.failed) store.set_writer_wait(1000);
   int code = kExitOk;
   std::string reason;
   // A wait for a lock that a signal ended is a stop by that signal, not a failure.
@@ -280,7 +280,7 @@ int finish_job(const RunOptions& opts, const SweepSpec& spec, ResultsStore& stor
     if (code == kExitOk || code == kExitRunsFailed) code = kExitFailure;
     reason = e.what();
   }
-  if (auto problem = end_job(store.db(), job_id, code, reason); problem && !report.failed) {
+  if (auto problem = store.end_job(job_id, code, reason); problem && !report.failed) {
     fmt::print(stderr, "warning: job {} could not be marked ended: {}\n", job_id, *problem);
   }
   std::fflush(stderr);
@@ -354,7 +354,7 @@ int run_sweep(const RunOptions& opts, const boost::mpi::communicator& world) {
       const std::int64_t sweep_id = store->upsert_sweep(spec.name, spec.text, spec.hash);
       const std::int64_t added = store->add_runs(sweep_id, spec.runs);
       store->plan(spec.runs);
-      job_id = register_job(store->db(), {sweep_id, world.size(), lease});
+      job_id = store->register_job({sweep_id, world.size(), lease});
       heartbeat.emplace(opts.db, job_id, lease);
       const PlanCounts before = store->plan_counts(spec.runs, job_id, spec.max_attempts,
                                                    opts.retry);
@@ -391,7 +391,7 @@ int run_sweep(const RunOptions& opts, const boost::mpi::communicator& world) {
     if (!error.empty()) {
       fmt::print(stderr, "symsweep: {}\n", error);
       heartbeat.reset();
-      if (job_id > 0) end_job(store->db(), job_id, code, error);
+      if (job_id > 0) store->end_job(job_id, code, error);
     }
   }
   boost::mpi::broadcast(world, code, 0);

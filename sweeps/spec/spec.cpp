@@ -266,7 +266,7 @@ void check_distinct(const Reporter& rep, const std::string& where, const std::st
     if (added) continue;
     std::string what = fmt::format("the value {} appears twice", shown);
     if (kind == Kind::kString && it->second->s != v.s) {
-      what = fmt::format("the value \"{}\" appears twice (as \"{}\" and \"{}\": the same {})",
+      what = fmt::format(R"(the value "{}" appears twice (as "{}" and "{}": the same {}))",
                          canonical, it->second->s, v.s, key);
     }
     rep.fail(v.node, where, what);

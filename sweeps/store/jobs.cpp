@@ -195,7 +195,7 @@ std::string Heartbeat::problem() const {
   return problem_;
 }
 
-void Heartbeat::loop(std::string db_path) {
+void Heartbeat::loop(const std::string& db_path) {
   std::string problem;
   try {
     Database db(db_path, Database::Mode::kReadWrite);

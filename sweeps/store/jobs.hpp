@@ -77,7 +77,7 @@ class Heartbeat {
   std::string problem() const;
 
  private:
-  void loop(std::string db_path);
+  void loop(const std::string& db_path);
 
   std::int64_t job_id_;
   double interval_;

@@ -102,6 +102,13 @@ Statement& Statement::bind(int i, std::nullopt_t) {
   return *this;
 }
 
+Statement& Statement::bind(int i, const SqlValue& v) {
+  if (const auto* n = std::get_if<std::int64_t>(&v)) return bind(i, *n);
+  if (const auto* d = std::get_if<double>(&v)) return bind(i, *d);
+  if (const auto* t = std::get_if<std::string>(&v)) return bind(i, *t);
+  return bind(i, std::nullopt);
+}
+
 bool Statement::step() {
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
@@ -122,8 +129,37 @@ void Statement::reset() {
 }
 
 std::string Statement::text(int col) const {
-  const auto* p = sqlite3_column_text(stmt_, col);
-  return p != nullptr ? std::string(reinterpret_cast<const char*>(p)) : std::string();
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  // The length after the text: sqlite3_column_text may convert the value first.
+  const auto n = static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col));
+  return p != nullptr ? std::string(p, n) : std::string();
+}
+
+SqlValue Statement::value(int col) const {
+  switch (type(col)) {
+    case SQLITE_NULL:
+      return {};
+    case SQLITE_INTEGER:
+      return integer(col);
+    case SQLITE_FLOAT:
+      return real(col);
+    default:
+      return text(col);
+  }
+}
+
+std::vector<SqlValue> Statement::values() const {
+  std::vector<SqlValue> row;
+  row.reserve(static_cast<std::size_t>(columns()));
+  for (int c = 0; c < columns(); ++c) row.push_back(value(c));
+  return row;
+}
+
+std::vector<std::string> Statement::column_names() const {
+  std::vector<std::string> names;
+  names.reserve(static_cast<std::size_t>(columns()));
+  for (int c = 0; c < columns(); ++c) names.push_back(name(c));
+  return names;
 }
 
 Database::Database(const std::string& path, Mode mode) : path_(path) {
@@ -167,6 +203,10 @@ void Database::exec(const std::string& sql) {
   }
 }
 
+std::vector<std::string> Database::table_columns(const std::string& table) {
+  return prepare("SELECT * FROM " + quote_identifier(table)).column_names();
+}
+
 void Database::restrict_to_reading() {
   sqlite3_set_authorizer(
       db_,
@@ -193,6 +233,21 @@ Transaction::~Transaction() {
 void Transaction::commit() {
   db_.exec("COMMIT");
   done_ = true;
+}
+
+std::string quote_identifier(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + '"';
+}
+
+std::string join_identifiers(const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + quote_identifier(n);
+  return out;
 }
 
 bool on_network_filesystem(const std::string& path) {

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
+#include <vector>
 
 #include "symsweep/core/error.hpp"
 
@@ -20,15 +22,32 @@ class DatabaseBusy : public Error {
   using Error::Error;
 };
 
+/// One SQLite value: NULL, INTEGER, REAL or TEXT (BLOBs are read as text).
+using SqlValue = std::variant<std::monostate, std::int64_t, double, std::string>;
+
+/// A result set read row by row: the column names, then step() to each row and values() of it.
+class RowSource {
+ public:
+  virtual ~RowSource() = default;
+
+  virtual std::vector<std::string> column_names() const = 0;
+  /// Steps to the next row; false after the last.
+  virtual bool step() = 0;
+  /// The values of the current row, one per column.
+  virtual std::vector<SqlValue> values() const = 0;
+};
+
 /// A prepared statement. Bind positions are 1-based (SQLite's convention); column indices are
 /// 0-based. Owned by the caller; must not outlive its Database.
-class Statement {
+class Statement final : public RowSource {
  public:
   Statement(sqlite3* db, std::string_view sql);
+  /// Takes over `stmt`, prepared on `db` elsewhere (a user's statement, checked by the sandbox).
+  static Statement adopt(sqlite3* db, sqlite3_stmt* stmt) { return Statement(db, stmt); }
   Statement(Statement&& o) noexcept : db_(o.db_), stmt_(std::exchange(o.stmt_, nullptr)) {}
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
-  ~Statement();
+  ~Statement() override;
 
   Statement& bind(int i, std::int64_t v);
   Statement& bind(int i, int v) { return bind(i, static_cast<std::int64_t>(v)); }
@@ -40,8 +59,9 @@ class Statement {
   Statement& bind(int i, const std::optional<T>& v) {
     return v ? bind(i, *v) : bind(i, std::nullopt);
   }
+  Statement& bind(int i, const SqlValue& v);
   /// Steps once; true while a row is available. Throws symsweep::Error on failure.
-  bool step();
+  bool step() override;
   /// Steps to completion (for statements without results), then resets for reuse.
   void run();
   void reset();
@@ -52,12 +72,18 @@ class Statement {
   int type(int col) const { return sqlite3_column_type(stmt_, col); }
   std::int64_t integer(int col) const { return sqlite3_column_int64(stmt_, col); }
   double real(int col) const { return sqlite3_column_double(stmt_, col); }
-  std::string text(int col) const;
+  std::string text(int col) const;  ///< all of it, NUL bytes included
   std::optional<double> opt_real(int col) const {
     return is_null(col) ? std::nullopt : std::optional<double>(real(col));
   }
+  /// The value of a column with its SQLite type.
+  SqlValue value(int col) const;
+  std::vector<SqlValue> values() const override;
+  std::vector<std::string> column_names() const override;
+  sqlite3_stmt* handle() const { return stmt_; }
 
  private:
+  Statement(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
 };
@@ -90,6 +116,8 @@ class Database {
   /// Executes one or more statements without results.
   void exec(const std::string& sql);
   Statement prepare(std::string_view sql) { return Statement(db_, sql); }
+  /// The column names of `table`, in the table's order.
+  std::vector<std::string> table_columns(const std::string& table);
   std::int64_t last_insert_id() const { return sqlite3_last_insert_rowid(db_); }
   int changes() const { return sqlite3_changes(db_); }
 
@@ -127,6 +155,11 @@ class Transaction {
   Database& db_;
   bool done_ = false;
 };
+
+/// `name` as an SQL identifier ("a""b" for a"b).
+std::string quote_identifier(const std::string& name);
+/// The names quoted and comma-separated ("a", "b").
+std::string join_identifiers(const std::vector<std::string>& names);
 
 /// True when `path` lies on a network file system (NFS, Lustre, GPFS, CIFS ...), where WAL
 /// and SQLite's locking are not safe.

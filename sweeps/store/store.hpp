@@ -7,12 +7,11 @@
 
 #include "symsweep/core/run.hpp"
 #include "spec/run_identity.hpp"
+#include "store/jobs.hpp"
+#include "store/schema.hpp"
 #include "store/sqlite.hpp"
 
 namespace symsweep::sweeps {
-
-/// Current schema version; `ResultsStore` migrates older files forward when it opens them.
-inline constexpr int kSchemaVersion = 6;
 
 /// Counts of runs by status.
 struct StatusCounts {
@@ -51,6 +50,14 @@ class ResultsStore {
   ResultsStore(const std::string& path, Database::Mode mode);
 
   Database& db() { return db_; }
+  /// Writers on this connection wait at most `ms` for a lock from now on (Database).
+  void set_writer_wait(int ms) { db_.set_writer_wait(ms); }
+
+  /// Registers this process as a live job (jobs.hpp's register_job) and returns its id.
+  std::int64_t register_job(const JobInfo& info);
+  /// Marks the job ended (jobs.hpp's end_job: errors are returned, not thrown).
+  std::optional<std::string> end_job(std::int64_t job_id, int exit_code,
+                                     const std::string& reason);
 
   /// The sweep of that name, if any.
   std::optional<StoredSweep> find_sweep(const std::string& name);
@@ -112,7 +119,6 @@ class ResultsStore {
                     std::int64_t job_id = 0);
 
  private:
-  void migrate();
   static PendingRun pending_from_row(const Statement& s);
   Database db_;
 };

@@ -3,9 +3,14 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <string>
+#include <variant>
+#include <vector>
 
 #include "spec/spec.hpp"
 #include "symsweep/core/error.hpp"
+#include "store/merge.hpp"
+#include "store/sql_sandbox.hpp"
 #include "store/store.hpp"
 #include "../core/records.hpp"
 
@@ -232,6 +237,156 @@ TEST_F(StoreTest, VersionOneFilesMigrateForwardKeepingTheirRows) {
   // A file from a newer symsweep is refused rather than misread.
   store.db().exec("UPDATE schema_version SET version = 99");
   EXPECT_THROW(ResultsStore(path_, Database::Mode::kReadWrite), Error);
+}
+
+}  // namespace
+}  // namespace symsweep::sweeps
+
+// ---------------------------------------------------------------------------------------------
+// merge and the SQL sandbox as store operations
+
+namespace symsweep::sweeps {
+namespace {
+
+std::int64_t count_in(const std::string& path, const std::string& sql) {
+  Database db(path, Database::Mode::kReadOnly);
+  Statement st = db.prepare(sql);
+  st.step();
+  return st.integer(0);
+}
+
+/// Ends the run of `planned` with `status`, logging `steps` steps whose test accuracy is `acc`.
+void finish(ResultsStore& store, const PlannedRun& planned, core::RunStatus status, int steps,
+            double acc) {
+  Statement id = store.db().prepare("SELECT id FROM runs WHERE config_hash = ?1");
+  id.bind(1, planned.config_hash);
+  ASSERT_TRUE(id.step());
+  const std::int64_t run = id.integer(0);
+  store.mark_running(run);
+  core::RunOutcome o;
+  o.status = status;
+  if (status != core::RunStatus::kDone) o.error = "the node was lost";
+  for (int i = 0; i < steps; ++i) {
+    core::StepMetrics m;
+    m.step = i;
+    m.test_acc = acc;
+    o.result.log.push_back(m);
+  }
+  ASSERT_TRUE(store.write_result(run, o, Provenance{"v", "g", "h", "mpi", 1}));
+}
+
+TEST_F(StoreTest, MergingStoresWithOverlappingRunsKeepsEachHashOnceWithTheDoneCopy) {
+  const std::string a = (dir_ / "a.db").string(), b = (dir_ / "b.db").string();
+  const std::string out = (dir_ / "out.db").string();
+  const SweepSpec small = spec("0.4, 0.6");       // 4 runs
+  const SweepSpec large = spec("0.4, 0.6, 0.8");  // the same 4 and 2 more; another spec text
+  const PlannedRun& x = small.runs[0];  // done in a, failed in b
+  const PlannedRun& y = small.runs[1];  // pending in a, done in b
+  {
+    ResultsStore store(a, Database::Mode::kReadWrite);
+    store.add_runs(store.upsert_sweep(small.name, small.text, small.hash), small.runs);
+    finish(store, x, core::RunStatus::kDone, 3, 0.9);
+  }
+  {
+    ResultsStore store(b, Database::Mode::kReadWrite);
+    store.add_runs(store.upsert_sweep(large.name, large.text, large.hash), large.runs);
+    finish(store, x, core::RunStatus::kFailed, 1, 0.1);
+    finish(store, y, core::RunStatus::kDone, 2, 0.7);
+  }
+  std::vector<std::string> warnings;
+  const std::vector<MergeCounts> counts =
+      merge_results(out, {a, b}, [&](const std::string& w) { warnings.push_back(w); });
+
+  ASSERT_EQ(counts.size(), 2u);
+  EXPECT_EQ(counts[0].added, 4);
+  EXPECT_EQ(counts[0].sweeps_added, 1);
+  EXPECT_EQ(counts[1].added, 2);     // the runs of 0.8
+  EXPECT_EQ(counts[1].replaced, 1);  // y: b's done copy beats a's pending one
+  EXPECT_EQ(counts[1].skipped, 3);   // x (a's done copy beats b's failed one), two pending
+  EXPECT_EQ(counts[1].sweeps_added, 0);
+  // Each config hash once.
+  EXPECT_EQ(count_in(out, "SELECT count(*) FROM runs"),
+            static_cast<std::int64_t>(large.runs.size()));
+  EXPECT_EQ(count_in(out, "SELECT count(DISTINCT config_hash) FROM runs"),
+            static_cast<std::int64_t>(large.runs.size()));
+  // The done copies are kept, each with its own rows only.
+  auto rows_of = [&](const PlannedRun& r, const std::string& where) {
+    return count_in(out, "SELECT count(*) FROM runs JOIN metrics ON metrics.run_id = runs.id "
+                         "WHERE config_hash = '" + r.config_hash + "' AND " + where);
+  };
+  EXPECT_EQ(count_in(out, "SELECT count(*) FROM runs WHERE status = 'done' AND config_hash = '" +
+                              x.config_hash + "'"),
+            1);
+  EXPECT_EQ(rows_of(x, "1"), 3);
+  EXPECT_EQ(rows_of(x, "metrics.test_acc = 0.9"), 3);
+  EXPECT_EQ(count_in(out, "SELECT count(*) FROM runs WHERE status = 'done' AND config_hash = '" +
+                              y.config_hash + "'"),
+            1);
+  EXPECT_EQ(rows_of(y, "1"), 2);
+  EXPECT_EQ(rows_of(y, "metrics.test_acc = 0.7"), 2);
+  EXPECT_EQ(count_in(out, "SELECT count(*) FROM attempts JOIN runs ON runs.id = attempts.run_id "
+                          "WHERE config_hash = '" + x.config_hash + "' AND outcome <> 'done'"),
+            0);
+  // The sweep is one, with the first input's spec, and the other spec is warned about.
+  EXPECT_EQ(count_in(out, "SELECT count(*) FROM sweeps"), 1);
+  {
+    Database db(out, Database::Mode::kReadOnly);
+    Statement spec_text = db.prepare("SELECT spec FROM sweeps");
+    ASSERT_TRUE(spec_text.step());
+    EXPECT_EQ(spec_text.text(0), small.text);
+  }
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("\"" + small.name + "\""), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[0].find(b), std::string::npos) << warnings[0];
+  EXPECT_EQ(count_in(out, "SELECT count(*) FROM sweep_runs"),
+            static_cast<std::int64_t>(large.runs.size()));
+}
+
+TEST_F(StoreTest, TheSqlSandboxRefusesWritesEvenOnAWritableConnection) {
+  {
+    ResultsStore store(path_, Database::Mode::kReadWrite);
+    const SweepSpec s = spec("0.5");
+    store.add_runs(store.upsert_sweep(s.name, s.text, s.hash), s.runs);
+  }
+  Database db(path_, Database::Mode::kReadWrite);
+  for (const std::string sql :
+       {"DELETE FROM runs", "UPDATE runs SET status = 'done'",
+        "INSERT INTO sweeps (name, spec, spec_hash, created) VALUES ('x', '', '', '')",
+        "DROP TABLE metrics", "CREATE TABLE t (x)", "PRAGMA query_only = 0",
+        "SELECT 1; DELETE FROM runs", "SELECT 1; SELECT 2", "", "-- no statement"}) {
+    try {
+      UserQuery q(db, sql, "test \"" + sql + "\"");
+      ADD_FAILURE() << "accepted: " << sql;
+    } catch (const InputError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind("test \"" + sql + "\": ", 0), 0u) << e.what();
+    }
+  }
+  // The connection stays restricted to reading: nothing else can write through it either.
+  EXPECT_THROW(db.exec("DELETE FROM runs"), Error);
+  EXPECT_EQ(count_in(path_, "SELECT count(*) FROM runs WHERE status = 'pending'"), 2);
+  EXPECT_EQ(count_in(path_, "SELECT count(*) FROM sweeps"), 1);
+  EXPECT_EQ(count_in(path_, "SELECT count(*) FROM sqlite_master WHERE name IN ('metrics', 't')"),
+            1);
+}
+
+TEST_F(StoreTest, TheSqlSandboxReadsValuesWithTheirTypes) {
+  { ResultsStore store(path_, Database::Mode::kReadWrite); }
+  Database db(path_, Database::Mode::kReadOnly);
+  UserQuery q(db, "SELECT 7 AS i, 2.5 AS r, 'a' || char(0) || 'b' AS t, NULL AS n; -- the end",
+              "test");
+  EXPECT_EQ(q.column_names(), (std::vector<std::string>{"i", "r", "t", "n"}));
+  ASSERT_TRUE(q.step());
+  const std::vector<SqlValue> v = q.values();
+  ASSERT_EQ(v.size(), 4u);
+  EXPECT_EQ(v[0], SqlValue(std::int64_t{7}));
+  EXPECT_EQ(v[1], SqlValue(2.5));
+  EXPECT_EQ(v[2], SqlValue(std::string("a\0b", 3)));  // text with a NUL byte, all of it
+  EXPECT_TRUE(std::holds_alternative<std::monostate>(v[3]));
+  EXPECT_FALSE(q.step());
+  // Errors of the statement, when prepared or when run, are the user's (InputError).
+  EXPECT_THROW(UserQuery(db, "SELECT no_such_column FROM runs", "test"), InputError);
+  UserQuery overflow(db, "SELECT abs(-9223372036854775807 - 1)", "test");
+  EXPECT_THROW(overflow.step(), InputError);
 }
 
 }  // namespace

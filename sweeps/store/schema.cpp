@@ -1,0 +1,236 @@
+#include "store/schema.hpp"
+
+#include <fmt/core.h>
+
+#include <iterator>
+
+#include "symsweep/core/error.hpp"
+
+namespace symsweep::sweeps {
+
+namespace {
+
+// Version 1 of the schema. Later versions append migrations to kMigrations; a file at version
+// v gets migrations v..kSchemaVersion-1 applied in order, each in its own transaction.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+CREATE TABLE sweeps (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  spec TEXT NOT NULL,
+  spec_hash TEXT NOT NULL,
+  created TEXT NOT NULL
+);
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY,
+  sweep_id INTEGER NOT NULL REFERENCES sweeps(id),
+  config_hash TEXT NOT NULL UNIQUE,
+  config_json TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending'
+    CHECK (status IN ('pending', 'running', 'done', 'failed', 'diverged')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  error TEXT,
+  group_spec TEXT NOT NULL,
+  group_order INTEGER NOT NULL,
+  abelian INTEGER NOT NULL,
+  width INTEGER NOT NULL,
+  data_fraction REAL NOT NULL,
+  augment TEXT NOT NULL,
+  augment_order INTEGER NOT NULL,
+  seed INTEGER NOT NULL,
+  optimizer TEXT NOT NULL,
+  lr REAL NOT NULL,
+  weight_decay REAL NOT NULL,
+  init_scale REAL NOT NULL,
+  steps INTEGER NOT NULL,
+  precision TEXT NOT NULL,
+  log_every INTEGER NOT NULL,
+  est_cost REAL NOT NULL,
+  train_loss REAL, test_loss REAL, train_acc REAL, test_acc REAL, full_loss REAL,
+  binary_gap REAL, max_offtarget_mp REAL, effective_dim REAL, conservation_drift REAL,
+  frequencies_per_neuron REAL, kappa INTEGER, train_pairs INTEGER, sampled_pairs INTEGER,
+  steps_done INTEGER,
+  version TEXT, git_rev TEXT, host TEXT, ranks INTEGER, mpi_library TEXT,
+  started_at TEXT, finished_at TEXT, wall_seconds REAL
+);
+CREATE INDEX runs_status ON runs(status);
+CREATE TABLE sweep_runs (
+  sweep_id INTEGER NOT NULL REFERENCES sweeps(id),
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  PRIMARY KEY (sweep_id, run_id)
+);
+CREATE TABLE metrics (
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  step INTEGER NOT NULL,
+  train_loss REAL, test_loss REAL, train_acc REAL, test_acc REAL, full_loss REAL,
+  binary_gap REAL, max_offtarget_mp REAL, effective_dim REAL, frequencies_per_neuron REAL,
+  drift_q REAL, drift_s REAL, drift_c REAL,
+  PRIMARY KEY (run_id, step)
+);
+CREATE TABLE potentials (
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  step INTEGER NOT NULL,
+  k INTEGER NOT NULL,
+  dim INTEGER NOT NULL DEFAULT 1,
+  indicator INTEGER,
+  re REAL, im REAL,
+  PRIMARY KEY (run_id, step, k)
+);
+CREATE TABLE fits (
+  id INTEGER PRIMARY KEY,
+  sweep TEXT NOT NULL,
+  law TEXT NOT NULL,
+  parameter TEXT NOT NULL,
+  estimate REAL, low REAL, high REAL, r2 REAL,
+  cells INTEGER,
+  created TEXT NOT NULL
+);
+CREATE TABLE attempts (
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  attempt INTEGER NOT NULL,
+  started_at TEXT,
+  stopped_at TEXT,
+  outcome TEXT NOT NULL,
+  reason TEXT
+);
+INSERT INTO schema_version VALUES (1);
+)sql";
+
+/// Forward migrations: kMigrations[v - 1] takes a file from version v to v + 1.
+constexpr const char* kMigrations[] = {
+    // 1 -> 2: `symsweep fit` records each cell's critical fractions, and which stratum (the
+    // settings shared by the cells of one law fit) and model each fitted parameter belongs to.
+    R"sql(
+CREATE TABLE critical_fractions (
+  sweep TEXT NOT NULL,
+  cell TEXT NOT NULL,
+  group_spec TEXT NOT NULL,
+  group_order INTEGER NOT NULL,
+  augment TEXT NOT NULL,
+  augment_order INTEGER NOT NULL,
+  width INTEGER NOT NULL,
+  eps REAL NOT NULL,
+  estimate REAL, low REAL, high REAL,
+  censoring TEXT NOT NULL,
+  reason TEXT,
+  runs INTEGER NOT NULL,
+  seeds INTEGER NOT NULL,
+  created TEXT NOT NULL
+);
+ALTER TABLE fits ADD COLUMN stratum TEXT;
+ALTER TABLE fits ADD COLUMN model TEXT;
+ALTER TABLE fits ADD COLUMN preferred INTEGER;
+)sql",
+    // 2 -> 3: monomial potentials of non-abelian groups, per irreducible representation: the
+    // potentials rows of an irrep carry k = its index, dim, indicator, re = rho_tau and gap.
+    R"sql(
+ALTER TABLE potentials ADD COLUMN gap REAL;
+ALTER TABLE runs ADD COLUMN off_target_energy REAL;
+ALTER TABLE runs ADD COLUMN irrep_concentration REAL;
+ALTER TABLE metrics ADD COLUMN off_target_energy REAL;
+ALTER TABLE metrics ADD COLUMN irrep_concentration REAL;
+)sql",
+    // 3 -> 4: several jobs on one database. Every `run` registers a job with a heartbeat; a
+    // running run names the job that holds it; attempts name the job that made them; a sweep
+    // keeps every version of its spec (`run --extend`).
+    R"sql(
+CREATE TABLE jobs (
+  id INTEGER PRIMARY KEY,
+  sweep_id INTEGER REFERENCES sweeps(id),
+  host TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  ranks INTEGER NOT NULL,
+  launcher TEXT,
+  slurm_job_id TEXT, slurm_array_job_id TEXT, slurm_array_task_id TEXT,
+  started_at TEXT NOT NULL,
+  heartbeat_at TEXT NOT NULL,
+  heartbeat REAL NOT NULL,
+  lease_seconds REAL NOT NULL,
+  state TEXT NOT NULL DEFAULT 'alive' CHECK (state IN ('alive', 'ended', 'dead')),
+  ended_at TEXT,
+  exit_code INTEGER,
+  reason TEXT,
+  liveness TEXT
+);
+ALTER TABLE runs ADD COLUMN job_id INTEGER;
+ALTER TABLE attempts ADD COLUMN job_id INTEGER;
+CREATE INDEX runs_claim ON runs(status, est_cost DESC, id);
+CREATE INDEX attempts_run ON attempts(run_id);
+CREATE TABLE sweep_specs (
+  sweep_id INTEGER NOT NULL REFERENCES sweeps(id),
+  version INTEGER NOT NULL,
+  spec TEXT NOT NULL,
+  spec_hash TEXT NOT NULL,
+  created TEXT NOT NULL,
+  PRIMARY KEY (sweep_id, version)
+);
+INSERT INTO sweep_specs (sweep_id, version, spec, spec_hash, created)
+  SELECT id, 1, spec, spec_hash, created FROM sweeps;
+)sql",
+    // 4 -> 5: every training setting is a column of `runs` (core/fields.hpp's list); runs
+    // stored before had the defaults.
+    R"sql(
+ALTER TABLE runs ADD COLUMN beta1 REAL NOT NULL DEFAULT 0.9;
+ALTER TABLE runs ADD COLUMN beta2 REAL NOT NULL DEFAULT 0.999;
+ALTER TABLE runs ADD COLUMN adam_eps REAL NOT NULL DEFAULT 1e-08;
+)sql",
+    // 5 -> 6: one name per value: the final drift of Q is runs.drift_q, as in `metrics` and in
+    // train --json (it was runs.conservation_drift). `symsweep fit` stores each run's Theorem 2
+    // fits (one row per frequency k of rho_kkk, or per irrep index), which `report` draws.
+    R"sql(
+ALTER TABLE runs RENAME COLUMN conservation_drift TO drift_q;
+CREATE TABLE theorem2_fits (
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  k INTEGER NOT NULL,
+  dim INTEGER NOT NULL DEFAULT 1,
+  fitted INTEGER NOT NULL,
+  reason TEXT,
+  c REAL, r2 REAL, rmse REAL,
+  points INTEGER NOT NULL,
+  created TEXT NOT NULL,
+  PRIMARY KEY (run_id, k)
+);
+)sql"};
+
+static_assert(std::size(kMigrations) == kSchemaVersion - 1,
+              "one migration per schema version after the first");
+
+}  // namespace
+
+void migrate_schema(Database& db) {
+  // One transaction from the first look to the last migration: two jobs that open a new file
+  // at the same moment cannot both create (or migrate) the schema.
+  Transaction tx(db);
+  Statement has = db.prepare(
+      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+  has.step();
+  const bool fresh = has.integer(0) == 0;
+  has.reset();
+  if (fresh) {
+    Statement any = db.prepare("SELECT count(*) FROM sqlite_master");
+    any.step();
+    if (any.integer(0) > 0) {
+      throw DatabaseError(fmt::format(
+          "database \"{}\": an SQLite file with other tables, not a symsweep results database",
+          db.path()));
+    }
+    // A new file starts at version 1 and takes the same migrations as an old one.
+    db.exec(kSchemaV1);
+  }
+  Statement v = db.prepare("SELECT max(version) FROM schema_version");
+  v.step();
+  int version = static_cast<int>(v.integer(0));
+  v.reset();
+  if (version > kSchemaVersion) {
+    throw DatabaseError(
+        fmt::format("database \"{}\": schema version {} is newer than this symsweep ({})",
+                    db.path(), version, kSchemaVersion));
+  }
+  for (; version < kSchemaVersion; ++version) {
+    db.exec(kMigrations[version - 1]);
+    db.exec(fmt::format("UPDATE schema_version SET version = {}", version + 1));
+  }
+  tx.commit();
+}
+
+}  // namespace symsweep::sweeps

@@ -1,0 +1,15 @@
+#pragma once
+
+#include "store/sqlite.hpp"
+
+namespace symsweep::sweeps {
+
+/// Current schema version; `ResultsStore` migrates older files forward when it opens them.
+inline constexpr int kSchemaVersion = 6;
+
+/// Creates the schema in a new (empty) file, or migrates an older results database forward to
+/// kSchemaVersion, in one transaction. Throws DatabaseError for an SQLite file of someone else's
+/// tables or a schema newer than this binary's.
+void migrate_schema(Database& db);
+
+}  // namespace symsweep::sweeps

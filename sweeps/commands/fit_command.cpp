@@ -189,6 +189,8 @@ int run_fit(const FitOptions& o) {
           row.stratum = stratum;
           row.model = model;
           row.preferred = preferred;
+          row.fstar_share = finite_or_none(prm.fstar_share);
+          if (law->weak()) row.warnings = warnings;
           out.add(row);
           laws_out->row({sweep, stratum, law->law, prm.name, prm.estimate, value_or_null(prm.low),
                          value_or_null(prm.high), law->r2, std::int64_t{law->cells},

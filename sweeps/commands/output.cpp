@@ -11,6 +11,7 @@
 #include <variant>
 
 #include "symsweep/core/error.hpp"
+#include "report/text.hpp"
 
 namespace symsweep::sweeps {
 
@@ -30,15 +31,7 @@ bool is_number(const SqlValue& v) {
 
 /// The CSV form (RFC 4180): NULL as an empty field, reals in shortest round-trip form, text
 /// quoted when it holds a comma, a quote or a line break (and when empty, to tell it from NULL).
-std::string csv_text(std::string_view s) {
-  if (!s.empty() && s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + '"';
-}
+std::string csv_text(std::string_view s) { return report::csv_quote(s); }
 
 std::string csv_cell(const SqlValue& v) {
   if (std::holds_alternative<std::monostate>(v)) return "";

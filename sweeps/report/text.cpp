@@ -60,18 +60,19 @@ void CsvTable::separate() {
   first_ = false;
 }
 
+std::string csv_quote(std::string_view s) {
+  if (!s.empty() && s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + '"';
+}
+
 CsvTable& CsvTable::field(const std::string& s) {
   separate();
-  if (!s.empty() && s.find_first_of(",\"\r\n") == std::string::npos) {
-    text_ += s;
-    return *this;
-  }
-  text_ += '"';
-  for (char c : s) {
-    if (c == '"') text_ += '"';
-    text_ += c;
-  }
-  text_ += '"';
+  text_ += csv_quote(s);
   return *this;
 }
 

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace symsweep::sweeps::report {
@@ -22,6 +23,10 @@ std::string html(const std::string& s);
 
 /// A file-name-safe form of a sweep name ("sweep" when nothing is left).
 std::string slug(const std::string& s);
+
+/// One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break, or is empty
+/// (an empty field without quotes is NULL).
+std::string csv_quote(std::string_view s);
 
 /// A CSV file (RFC 4180, as `symsweep export` writes it): one line per row, fields quoted when
 /// they hold a comma, a quote or a line break (and when empty, to tell them from NULL).

@@ -118,8 +118,8 @@ FitResultsWriter::FitResultsWriter(Database& db)
           "?16)")),
       put_fit_(db.prepare(
           "INSERT INTO fits (sweep, law, parameter, estimate, low, high, r2, cells, created, "
-          "stratum, model, preferred) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-          "?12)")),
+          "stratum, model, preferred, fstar_share, warnings) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+          "?8, ?9, ?10, ?11, ?12, ?13, ?14)")),
       delete_theorem2_(db.prepare("DELETE FROM theorem2_fits WHERE run_id = ?1")),
       put_theorem2_(db.prepare(
           "INSERT INTO theorem2_fits (run_id, k, dim, fitted, reason, c, r2, rmse, points, "
@@ -167,6 +167,7 @@ void FitResultsWriter::add(const FitParameterRow& r) {
   } else {
     put_fit_.bind(12, std::nullopt);
   }
+  put_fit_.bind(13, r.fstar_share).bind(14, r.warnings);
   put_fit_.run();
 }
 

@@ -74,6 +74,8 @@ struct FitParameterRow {
   std::optional<double> estimate, low, high, r2;
   std::optional<std::int64_t> cells;
   std::optional<bool> preferred;
+  std::optional<double> fstar_share;   ///< schema 7
+  std::optional<std::string> warnings;  ///< schema 7: why the law is weak, or none
   std::string created;
 };
 

@@ -190,6 +190,13 @@ CREATE TABLE theorem2_fits (
   created TEXT NOT NULL,
   PRIMARY KEY (run_id, k)
 );
+)sql",
+    // 6 -> 7: each law parameter says how much of its interval the cells' f* intervals account
+    // for, and a weak law says why (fewer than 3 distinct values of a varied quantity, R^2 < 0.9;
+    // lines joined by "; ", NULL for a law the data support).
+    R"sql(
+ALTER TABLE fits ADD COLUMN fstar_share REAL;
+ALTER TABLE fits ADD COLUMN warnings TEXT;
 )sql"};
 
 static_assert(std::size(kMigrations) == kSchemaVersion - 1,

@@ -97,6 +97,38 @@ TEST_F(FitTest, RecoversTheExponentsAndReplacesEarlierFits) {
   EXPECT_NEAR(std::log(f24), std::log(3.0 * std::pow(24.0, 1.3) / 576.0), 0.1);
 }
 
+TEST_F(FitTest, StoresWhatTheCellsIntervalsOweAndWhyALawIsWeak) {
+  FitOptions o;
+  o.db = path_;
+  o.bootstrap = 200;
+  o.eps = {0.5, 0.1};  // two eps values: beta is a line through two points
+  testing::internal::CaptureStdout();
+  testing::internal::CaptureStderr();
+  ASSERT_EQ(run_fit(o), 0);
+  testing::internal::GetCapturedStdout();
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("is weak: beta rests on 2 distinct eps values"), std::string::npos) << err;
+  {
+    ResultsStore store(path_, Database::Mode::kReadOnly);
+    EXPECT_EQ(scalar(store.db(), "SELECT count(*) FROM fits WHERE warnings IS NULL OR warnings "
+                                 "NOT LIKE '%beta rests on 2 distinct eps values%'"),
+              0);
+    // Every parameter's share lies in [0, 1], and the cells' intervals (a grid step or more
+    // each) account for some of every interval.
+    EXPECT_EQ(scalar(store.db(), "SELECT count(*) FROM fits WHERE NOT (fstar_share > 0 AND "
+                                 "fstar_share <= 1)"),
+              0);
+  }
+  o.eps = {0.5, 0.2, 0.1};
+  testing::internal::CaptureStdout();
+  testing::internal::CaptureStderr();
+  ASSERT_EQ(run_fit(o), 0);
+  testing::internal::GetCapturedStdout();
+  testing::internal::GetCapturedStderr();
+  ResultsStore store(path_, Database::Mode::kReadOnly);
+  EXPECT_EQ(scalar(store.db(), "SELECT count(*) FROM fits WHERE warnings LIKE '%beta rests%'"), 0);
+}
+
 /// A sweep whose runs log rho_kkk (1 - exp(-C t) with a per-run rate and a ripple, so that
 /// the fits are not exact): finished runs with and without a test set (f = 1), and one run
 /// left pending. Keeps each finished run's log, to fit it independently of the store.

@@ -206,6 +206,7 @@ TEST_F(StoreTest, VersionOneFilesMigrateForwardKeepingTheirRows) {
     // Turn the file back into version 1: what the first release wrote.
     store.db().exec("UPDATE runs SET drift_q = 0.25");
     store.db().exec(
+        "ALTER TABLE fits DROP COLUMN fstar_share; ALTER TABLE fits DROP COLUMN warnings; "
         "DROP TABLE theorem2_fits; ALTER TABLE runs RENAME COLUMN drift_q TO conservation_drift; "
         "ALTER TABLE runs DROP COLUMN beta1; ALTER TABLE runs DROP COLUMN beta2; "
         "ALTER TABLE runs DROP COLUMN adam_eps; "
@@ -234,6 +235,9 @@ TEST_F(StoreTest, VersionOneFilesMigrateForwardKeepingTheirRows) {
                          "WHERE name = 'conservation_drift'"),
             0);
   EXPECT_EQ(count(store, "SELECT count(*) FROM theorem2_fits"), 0);
+  EXPECT_EQ(count(store, "SELECT count(*) FROM pragma_table_info('fits') "
+                         "WHERE name IN ('fstar_share', 'warnings')"),
+            2);
   // A file from a newer symsweep is refused rather than misread.
   store.db().exec("UPDATE schema_version SET version = 99");
   EXPECT_THROW(ResultsStore(path_, Database::Mode::kReadWrite), Error);

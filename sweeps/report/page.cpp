@@ -105,13 +105,15 @@ std::vector<const FitParameterRow*> sorted_fits(const std::vector<FitParameterRo
 std::string fits_table(const SweepData& d) {
   const bool with_stratum = d.strata.size() > 1;  // shown above each stratum's figures otherwise
   std::vector<std::string> header = {"law",      "parameter", "estimate", "95% low",
-                                     "95% high", "R²",        "cells",    "preferred"};
+                                     "95% high", "R²",        "cells",    "preferred",
+                                     "from f* intervals", "weak because"};
   if (with_stratum) header.insert(header.begin(), "stratum");
   HtmlTable t(header);
   for (const FitParameterRow* f : sorted_fits(d.fits, true)) {
     if (with_stratum) t.cell(f->stratum);
     t.cell(f->law).cell(f->parameter).cell(f->estimate).cell(f->low).cell(f->high).cell(f->r2);
     t.cell(f->cells).cell(std::string(f->preferred.value_or(false) ? "yes" : ""));
+    t.cell(f->fstar_share).cell(f->warnings);
     t.end_row();
   }
   if (t.rows() == 0) {
@@ -121,14 +123,14 @@ std::string fits_table(const SweepData& d) {
   return "<p>From the <code>fits</code> table (<code>symsweep fit</code>): N* = C "
          "n<sup>α</sup> |H|<sup>−γ</sup> ε<sup>−β</sup> and N* = C n ln n "
          "|H|<sup>−γ</sup> ε<sup>−β</sup>, least squares in log N* over every ε, with "
-         "95&nbsp;% bootstrap intervals; “preferred” by AICc. The paper predicts γ = 1; "
+         "95&nbsp;% intervals that include the cells' own f* intervals (“from f* intervals”: the share of the interval's variance they account for); “preferred” by AICc; a law the data do not support says why. The paper predicts γ = 1; "
          "Tian predicts α ≈ 1 with a log correction.</p>\n" +
          t.text();
 }
 
 std::string fits_csv(const SweepData& d) {
   CsvTable t({"sweep", "stratum", "model", "law", "parameter", "estimate", "low", "high", "r2",
-              "cells", "preferred", "created"});
+              "cells", "preferred", "created", "fstar_share", "warnings"});
   for (const FitParameterRow* f : sorted_fits(d.fits, false)) {
     t.field(f->sweep).field(f->stratum).field(f->model).field(f->law).field(f->parameter);
     t.field(f->estimate).field(f->low).field(f->high).field(f->r2).field(f->cells);
@@ -137,7 +139,7 @@ std::string fits_csv(const SweepData& d) {
     } else {
       t.null();
     }
-    t.field(f->created).end_row();
+    t.field(f->created).field(f->fstar_share).field(f->warnings).end_row();
   }
   return t.text();
 }

@@ -13,13 +13,6 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-bool has_table(Database& db, const std::string& name) {
-  Statement s = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1");
-  s.bind(1, name);
-  s.step();
-  return s.integer(0) > 0;
-}
-
 std::optional<std::string> opt_text(const Statement& s, int col) {
   return s.is_null(col) ? std::nullopt : std::optional<std::string>(s.text(col));
 }
@@ -229,9 +222,12 @@ std::vector<CriticalFractionRow> read_critical_fractions(Database& db, const std
 }
 
 std::vector<FitParameterRow> read_fits(Database& db, const std::string& sweep) {
-  Statement s = db.prepare(
+  // fstar_share and warnings exist from schema 7 on (report reads older files unmigrated).
+  const bool v7 = has_column(db, "fits", "warnings");
+  Statement s = db.prepare(fmt::format(
       "SELECT sweep, law, parameter, stratum, model, estimate, low, high, r2, cells, preferred, "
-      "created FROM fits WHERE sweep = ?1 ORDER BY id");
+      "created, {} FROM fits WHERE sweep = ?1 ORDER BY id",
+      v7 ? "fstar_share, warnings" : "NULL, NULL"));
   s.bind(1, sweep);
   std::vector<FitParameterRow> rows;
   while (s.step()) {
@@ -248,6 +244,8 @@ std::vector<FitParameterRow> read_fits(Database& db, const std::string& sweep) {
     r.cells = opt_integer(s, 9);
     if (!s.is_null(10)) r.preferred = s.integer(10) != 0;
     r.created = s.text(11);
+    r.fstar_share = s.opt_real(12);
+    r.warnings = opt_text(s, 13);
     rows.push_back(std::move(r));
   }
   return rows;

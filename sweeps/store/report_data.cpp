@@ -8,15 +8,6 @@ namespace symsweep::sweeps {
 
 namespace {
 
-/// Whether `table` has `column` (older schema versions lack some).
-bool has_column(Database& db, const std::string& table, const std::string& column) {
-  Statement s = db.prepare("SELECT * FROM " + table + " LIMIT 0");
-  for (int c = 0; c < s.columns(); ++c) {
-    if (s.name(c) == column) return true;
-  }
-  return false;
-}
-
 std::int64_t count(Statement s) {
   s.step();
   return s.integer(0);

@@ -262,4 +262,21 @@ bool on_network_filesystem(const std::string& path) {
          t == kFuse;
 }
 
+bool has_table(Database& db, const std::string& name) {
+  Statement s = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1");
+  s.bind(1, name);
+  s.step();
+  return s.integer(0) > 0;
+}
+
+bool has_column(Database& db, const std::string& table, const std::string& column) {
+  // The statement's column names, not PRAGMA table_info: a connection restricted to reading
+  // (the sandbox's authorizer) refuses pragmas. `table` is the program's own name, never input.
+  Statement s = db.prepare("SELECT * FROM " + table + " LIMIT 0");
+  for (int c = 0; c < s.columns(); ++c) {
+    if (s.name(c) == column) return true;
+  }
+  return false;
+}
+
 }  // namespace symsweep::sweeps

@@ -165,4 +165,9 @@ std::string join_identifiers(const std::vector<std::string>& names);
 /// and SQLite's locking are not safe.
 bool on_network_filesystem(const std::string& path);
 
+/// Whether the file has the table `name` (older schema versions lack some).
+bool has_table(Database& db, const std::string& name);
+/// Whether `table` has `column` (older schema versions lack some).
+bool has_column(Database& db, const std::string& table, const std::string& column);
+
 }  // namespace symsweep::sweeps

@@ -89,17 +89,7 @@ nlohmann::json run_case(const mpi::communicator& world, const Case& cs, int reps
     return world.rank() == 0 && static_cast<bool>(probe_comm.iprobe(mpi::any_source, 15));
   };
 
-  core::TrainConfig cfg;
-  cfg.width = cs.q;
-  cfg.optimizer = core::Optimizer::kAdamW;
-  cfg.precision = core::Precision::kF32;
-  cfg.lr = 3e-3;
-  cfg.weight_decay = 0.1;
-  cfg.init_scale = 0.3;
-  cfg.log_every = 0;  // log only the first and the last step
-  cfg.seed = seed;
-  cfg.steps = cs.steps;
-  cfg.validate();
+  const core::TrainConfig cfg = train_config(cs, seed);
 
   struct Sample {
     double wall = 0.0;  // this rank's wall time of core::train

@@ -142,17 +142,7 @@ nlohmann::json run_case(const Case& cs, int reps, std::uint64_t seed, bool gemm)
       core::init_particles<float>(cs.n, cs.q, core::ShardRange{0, cs.q}, 0.3, seed);
   core::LocalReducer reducer;
 
-  core::TrainConfig cfg;
-  cfg.width = cs.q;
-  cfg.optimizer = core::Optimizer::kAdamW;
-  cfg.precision = core::Precision::kF32;
-  cfg.lr = 3e-3;
-  cfg.weight_decay = 0.1;
-  cfg.init_scale = 0.3;
-  cfg.log_every = 0;  // log only the first and the last step
-  cfg.seed = seed;
-  cfg.steps = cs.steps;
-  cfg.validate();
+  const core::TrainConfig cfg = train_config(cs, seed);
 
   // Wall time of core::train over `steps` steps from p0 (the copy is outside the timing); the
   // CPU time of the same call goes to `cpu`.

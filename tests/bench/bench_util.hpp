@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "symsweep/core/statistics.hpp"
+#include "symsweep/core/train_config.hpp"
 
 namespace symsweep::bench {
 
@@ -84,6 +85,23 @@ inline Case parse_case(const std::string& name) {
     throw std::invalid_argument("--case " + name + ": expected custom:N,Q,F,STEPS (STEPS >= 2)");
   }
   return c;
+}
+
+/// The training settings every benchmark times: AdamW (lr 3e-3, weight decay 0.1, s = 0.3) in
+/// f32 on the case's q for its steps, logging only the first and the last step.
+inline core::TrainConfig train_config(const Case& cs, std::uint64_t seed) {
+  core::TrainConfig cfg;
+  cfg.width = cs.q;
+  cfg.optimizer = core::Optimizer::kAdamW;
+  cfg.precision = core::Precision::kF32;
+  cfg.lr = 3e-3;
+  cfg.weight_decay = 0.1;
+  cfg.init_scale = 0.3;
+  cfg.log_every = 0;
+  cfg.seed = seed;
+  cfg.steps = cs.steps;
+  cfg.validate();
+  return cfg;
 }
 
 /// The options every training benchmark takes.

@@ -43,19 +43,19 @@ struct Truth {
   }
 };
 
-/// Twelve fractions from 0.02 to 0.9, evenly spaced in log f, like a real sweep grid.
-std::vector<double> fraction_grid() {
+/// `points` fractions from 0.02 to 0.9, evenly spaced in log f, like a real sweep grid.
+std::vector<double> fraction_grid(int points = 12) {
   std::vector<double> f;
-  for (int i = 0; i < 12; ++i) f.push_back(0.02 * std::pow(0.9 / 0.02, i / 11.0));
+  for (int i = 0; i < points; ++i) f.push_back(0.02 * std::pow(0.9 / 0.02, i / (points - 1.0)));
   return f;
 }
 
-CellData synthetic_cell(const Truth& truth, int n, int h, Rng& rng) {
+/// The runs of one synthetic cell with threshold exp(log_t) on `grid` (see Truth).
+CellData sample_cell(const Truth& truth, double log_t, const std::vector<double>& grid, Rng& rng) {
   CellData cell;
-  const double log_t = std::log(truth.threshold(n, h));
   for (int s = 0; s < truth.seeds; ++s) {
     const double jitter = truth.jitter * rng.normal();
-    for (double f : fraction_grid()) {
+    for (double f : grid) {
       const double clean = 1.0 / (1.0 + std::exp(-(std::log(f) - log_t - jitter) / truth.width));
       cell.fraction.push_back(f);
       cell.test_acc.push_back(std::clamp(clean + truth.noise * rng.normal(), 0.0, 1.0));
@@ -65,21 +65,51 @@ CellData synthetic_cell(const Truth& truth, int n, int h, Rng& rng) {
   return cell;
 }
 
-/// f* of every (n, |H|) cell of one synthetic sweep at each eps (no f* bootstrap).
+CellData synthetic_cell(const Truth& truth, int n, int h, Rng& rng) {
+  return sample_cell(truth, std::log(truth.threshold(n, h)), fraction_grid(), rng);
+}
+
+/// f* of every (n, |H|) cell of one synthetic sweep at each eps, with `fstar_bootstrap`
+/// replicates for each f* interval (0: no interval).
 std::vector<CellCritical> synthetic_sweep(const Truth& truth, const std::vector<double>& eps,
-                                          std::uint64_t seed) {
+                                          std::uint64_t seed, int fstar_bootstrap = 0) {
   Rng rng(seed, 7);
   std::vector<CellCritical> rows;
   std::int64_t id = 0;
   for (int n : kGroupOrders) {
     for (int h : kAugmentOrders) {
       const CellData cell = synthetic_cell(truth, n, h, rng);
-      for (double e : eps) rows.push_back({id, n, h, critical_fraction(cell, e, 0, 0)});
+      for (double e : eps) {
+        rows.push_back({id, n, h, critical_fraction(cell, e, fstar_bootstrap, 31 * id + seed)});
+      }
       ++id;
     }
   }
   return rows;
 }
+
+/// How often and how tightly the alpha and gamma intervals of replicate fits cover the truth.
+struct LawCoverage {
+  int fits = 0, alpha_covered = 0, gamma_covered = 0;
+  double alpha_width = 0.0, gamma_width = 0.0, alpha_mean = 0.0, gamma_mean = 0.0;
+
+  void add(const LawFit& fit, const Truth& truth) {
+    const LawParameter& alpha = *fit.parameter("alpha");
+    const LawParameter& gamma = *fit.parameter("gamma");
+    ++fits;
+    alpha_covered += alpha.low <= truth.alpha && truth.alpha <= alpha.high;
+    gamma_covered += gamma.low <= truth.gamma && truth.gamma <= gamma.high;
+    alpha_width += alpha.high - alpha.low;
+    gamma_width += gamma.high - gamma.low;
+    alpha_mean += alpha.estimate;
+    gamma_mean += gamma.estimate;
+  }
+  /// Means over the fits added.
+  double mean_alpha_width() const { return alpha_width / fits; }
+  double mean_gamma_width() const { return gamma_width / fits; }
+  double mean_alpha() const { return alpha_mean / fits; }
+  double mean_gamma() const { return gamma_mean / fits; }
+};
 
 CellData cell_from(const std::vector<double>& fraction, const std::vector<double>& acc, int seeds) {
   CellData cell;
@@ -244,10 +274,7 @@ struct Coverage {
 Coverage fstar_coverage(int points, int seeds, double eps, int replicates, std::uint64_t seed) {
   Truth truth;
   truth.seeds = seeds;
-  std::vector<double> grid;
-  for (int i = 0; i < points; ++i) {
-    grid.push_back(0.02 * std::pow(0.9 / 0.02, i / (points - 1.0)));
-  }
+  const std::vector<double> grid = fraction_grid(points);
   const double step = std::log(grid[1] / grid[0]);
   Rng rng(seed, 11);
   Coverage c;
@@ -257,16 +284,7 @@ Coverage fstar_coverage(int points, int seeds, double eps, int replicates, std::
     // two grid points.
     const double log_fstar = std::log(0.06) + rng.uniform() * std::log(0.5 / 0.06);
     const double log_t = log_fstar - truth.width * std::log((1.0 - eps) / eps);
-    CellData cell;
-    for (int s = 0; s < seeds; ++s) {
-      const double jitter = truth.jitter * rng.normal();
-      for (double f : grid) {
-        const double clean = 1.0 / (1.0 + std::exp(-(std::log(f) - log_t - jitter) / truth.width));
-        cell.fraction.push_back(f);
-        cell.test_acc.push_back(std::clamp(clean + truth.noise * rng.normal(), 0.0, 1.0));
-        cell.seed.push_back(s);
-      }
-    }
+    const CellData cell = sample_cell(truth, log_t, grid, rng);
     const CriticalFraction f = critical_fraction(cell, eps, 200, seed * 1000 + r);
     if (f.censoring != Censoring::kNone) {
       ++c.censored;
@@ -400,36 +418,22 @@ TEST(ScalingLaw, IntervalsWithTheFstarIntervalsStillCoverAndStayInformative) {
   // interval (seeds and grid) propagated into the law.
   const Truth truth;
   constexpr int kReplicates = 30;
-  int alpha_covered = 0, gamma_covered = 0;
-  double alpha_width = 0.0, gamma_width = 0.0;
+  LawCoverage c;
   for (int r = 0; r < kReplicates; ++r) {
-    Rng rng(2000 + r, 7);
-    std::vector<CellCritical> rows;
-    std::int64_t id = 0;
-    for (int n : kGroupOrders) {
-      for (int h : kAugmentOrders) {
-        const CellData cell = synthetic_cell(truth, n, h, rng);
-        rows.push_back({id, n, h, critical_fraction(cell, 0.1, 200, 31 * id + r)});
-        ++id;
-      }
-    }
-    const LawFit fit = fit_law(rows, LawModel::kPower, 500, 91 + r);
+    const LawFit fit =
+        fit_law(synthetic_sweep(truth, {0.1}, 2000 + r, 200), LawModel::kPower, 500, 91 + r);
     ASSERT_TRUE(fit.fitted) << fit.reason;
-    const LawParameter& alpha = *fit.parameter("alpha");
-    const LawParameter& gamma = *fit.parameter("gamma");
-    alpha_covered += alpha.low <= truth.alpha && truth.alpha <= alpha.high;
-    gamma_covered += gamma.low <= truth.gamma && truth.gamma <= gamma.high;
-    alpha_width += (alpha.high - alpha.low) / kReplicates;
-    gamma_width += (gamma.high - gamma.low) / kReplicates;
+    c.add(fit, truth);
   }
-  EXPECT_GE(alpha_covered, 0.9 * kReplicates) << alpha_covered << " of " << kReplicates;
-  EXPECT_GE(gamma_covered, 0.9 * kReplicates) << gamma_covered << " of " << kReplicates;
-  // Wider than the residual-only intervals (0.21 and 0.16) by the grid's share, not useless.
+  EXPECT_GE(c.alpha_covered, 0.9 * kReplicates) << c.alpha_covered << " of " << kReplicates;
+  EXPECT_GE(c.gamma_covered, 0.9 * kReplicates) << c.gamma_covered << " of " << kReplicates;
   std::printf("law intervals with f* intervals: alpha covered %d/%d width %.3f, gamma covered "
               "%d/%d width %.3f\n",
-              alpha_covered, kReplicates, alpha_width, gamma_covered, kReplicates, gamma_width);
-  EXPECT_LT(alpha_width, 0.6);
-  EXPECT_LT(gamma_width, 0.45);
+              c.alpha_covered, kReplicates, c.mean_alpha_width(), c.gamma_covered, kReplicates,
+              c.mean_gamma_width());
+  // Wider than the residual-only intervals (0.21 and 0.16) by the grid's share, not useless.
+  EXPECT_LT(c.mean_alpha_width(), 0.6);
+  EXPECT_LT(c.mean_gamma_width(), 0.45);
 }
 
 TEST(ScalingLaw, RecoversAlphaAndGammaFromASyntheticSweep) {
@@ -468,30 +472,22 @@ TEST(ScalingLaw, NoiselessSweepFitsWithRSquaredNearOne) {
 TEST(ScalingLaw, IntervalsCoverTheTruthOverReplicates) {
   const Truth truth;
   constexpr int kReplicates = 50;
-  int alpha_covered = 0, gamma_covered = 0;
-  double alpha_width = 0.0, gamma_width = 0.0, alpha_mean = 0.0, gamma_mean = 0.0;
+  LawCoverage c;
   for (int r = 0; r < kReplicates; ++r) {
     const LawFit fit =
         fit_law(synthetic_sweep(truth, {0.1}, 1000 + r), LawModel::kPower, 1000, 77 + r);
     ASSERT_TRUE(fit.fitted) << fit.reason;
-    const LawParameter& alpha = *fit.parameter("alpha");
-    const LawParameter& gamma = *fit.parameter("gamma");
-    alpha_covered += alpha.low <= truth.alpha && truth.alpha <= alpha.high;
-    gamma_covered += gamma.low <= truth.gamma && truth.gamma <= gamma.high;
-    alpha_width += (alpha.high - alpha.low) / kReplicates;
-    gamma_width += (gamma.high - gamma.low) / kReplicates;
-    alpha_mean += alpha.estimate / kReplicates;
-    gamma_mean += gamma.estimate / kReplicates;
+    c.add(fit, truth);
   }
   // Unbiased to within the interpolation bias (+0.004 for alpha over 2000 replicates).
-  EXPECT_NEAR(alpha_mean, truth.alpha, 0.03);
-  EXPECT_NEAR(gamma_mean, truth.gamma, 0.02);
-  EXPECT_GE(alpha_covered, 0.85 * kReplicates) << alpha_covered << " of " << kReplicates;
-  EXPECT_GE(gamma_covered, 0.85 * kReplicates) << gamma_covered << " of " << kReplicates;
+  EXPECT_NEAR(c.mean_alpha(), truth.alpha, 0.03);
+  EXPECT_NEAR(c.mean_gamma(), truth.gamma, 0.02);
+  EXPECT_GE(c.alpha_covered, 0.85 * kReplicates) << c.alpha_covered << " of " << kReplicates;
+  EXPECT_GE(c.gamma_covered, 0.85 * kReplicates) << c.gamma_covered << " of " << kReplicates;
   // Not covering by being uninformative: the sd of alpha over replicates is 0.049 (of gamma
   // 0.036), so an ideal 95 % interval is ~0.19 (0.14) wide; measured 0.21 (0.16).
-  EXPECT_LT(alpha_width, 0.3);
-  EXPECT_LT(gamma_width, 0.22);
+  EXPECT_LT(c.mean_alpha_width(), 0.3);
+  EXPECT_LT(c.mean_gamma_width(), 0.22);
 }
 
 /// Power-law learning curves, test error = min(1, (f / f0)^(-1/beta)) with the seed jitter of

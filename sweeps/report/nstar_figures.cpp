@@ -331,7 +331,8 @@ void nstar_figures(FigureContext& ctx, const std::string& base, const std::strin
                 "\"reference 2.75 n ln n (Tian, no augmentation)\""});
     std::string caption = fmt::format(
         "Critical sample count N* = f*(ε) n² at ε = {:g} against the group order n (log-log), "
-        "one colour per augmentation order |H|, with 95&nbsp;% bootstrap intervals over seeds.",
+        "one colour per augmentation order |H|, with 95&nbsp;% intervals of f* (the seeds "
+        "and the grid spacing together).",
         eps);
     if (have_power || have_nlogn) {
       caption +=
@@ -380,7 +381,8 @@ void nstar_figures(FigureContext& ctx, const std::string& base, const std::strin
   draw_nstar(ctx, common, a, augment_of, extra);
   std::string caption = fmt::format(
       "Critical sample count N* = f*(ε) n² at ε = {:g} against the augmentation order |H| "
-      "(log-log), one colour per group order n, with 95&nbsp;% bootstrap intervals over seeds.",
+      "(log-log), one colour per group order n, with 95&nbsp;% intervals of f* (the seeds and "
+      "the grid spacing together).",
       eps);
   if (have_power) {
     const Law::Parameter g = st.laws.at("power").get("gamma");

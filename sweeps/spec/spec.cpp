@@ -228,12 +228,12 @@ class GroupCache {
 /// Checks one value of a key on its own (ranges), so the error can point at its line.
 void check_value(const Reporter& rep, const toml::node* n, const std::string& where,
                  const std::string& key, const Value& v, GroupCache& groups) {
+  if (key == "data_fraction" && !(v.d > 0.0 && v.d <= 1.0)) {
+    rep.fail(n, where, fmt::format("{} is outside (0, 1]", v.d));
+  }
   try {
     core::RunConfig c;
     keys().at(key).set(c, v);
-    if (key == "data_fraction" && !(v.d > 0.0 && v.d <= 1.0)) {
-      rep.fail(n, where, fmt::format("{} is outside (0, 1]", v.d));
-    }
     if (key == "group") {
       groups.get(v.s);
     } else if (key != "augment" && key != "data_fraction") {
@@ -312,13 +312,26 @@ SweepSpec parse_spec(const std::string& text, const std::string& path, const Spe
     if (key != "sweep" && key != "grid" && key != "train") {
       rep.fail(&v, key, "unknown table or key (expected [sweep], [grid] and [train])");
     }
-    if (!v.is_table()) rep.fail(&v, key, "expected a table [" + key + "]");
+    const bool grid_blocks = key == "grid" && v.is_array_of_tables();
+    if (!v.is_table() && !grid_blocks) {
+      rep.fail(&v, key,
+               key == "grid" ? "expected a table [grid] or tables [[grid]]"
+                             : "expected a table [" + key + "]");
+    }
   }
   const toml::table* sweep = root["sweep"].as_table();
-  const toml::table* grid = root["grid"].as_table();
   const toml::table* train = root["train"].as_table();
   if (sweep == nullptr) rep.fail(nullptr, "[sweep]", "missing (it needs at least name)");
-  if (grid == nullptr) rep.fail(nullptr, "[grid]", "missing (it needs at least group)");
+  // The grid: one table, or several [[grid]] blocks whose grids are joined.
+  std::vector<std::pair<const toml::table*, std::string>> grids;
+  if (const toml::table* g = root["grid"].as_table()) {
+    grids.emplace_back(g, "grid");
+  } else if (const toml::array* blocks = root["grid"].as_array()) {
+    for (std::size_t b = 0; b < blocks->size(); ++b) {
+      grids.emplace_back(blocks->get(b)->as_table(), fmt::format("grid #{}", b + 1));
+    }
+  }
+  if (grids.empty()) rep.fail(nullptr, "[grid]", "missing (it needs at least group)");
 
   // [sweep]
   for (auto&& [k, v] : *sweep) {
@@ -395,110 +408,144 @@ SweepSpec parse_spec(const std::string& text, const std::string& path, const Spe
     spec.skip_invalid = *n->value<bool>();
   }
 
-  // [grid] and [train]: the axes, in a fixed order so the run order is stable.
-  std::map<std::string, std::vector<Value>> axes;
-  std::map<std::string, const toml::node*> where_of;
-  auto read_table = [&](const toml::table* t, const std::string& table) {
-    if (t == nullptr) return;
-    for (auto&& [k, v] : *t) {
-      const std::string key(k.str());
-      const std::string where = "[" + table + "] " + key;
-      if (!keys().count(key)) {
-        rep.fail(&v, where,
-                 table == "grid"
-                     ? "unknown axis (expected group, width, data_fraction, augment or a [train] "
-                       "key)"
-                     : "unknown key (expected width, optimizer, lr, weight_decay, init_scale, steps, "
-                       "precision, log_every)");
-      }
-      if (table == "train" && kGridOnly.count(key)) {
-        rep.fail(&v, where, "is a grid axis: put it under [grid]");
-      }
-      if (axes.count(key)) rep.fail(&v, where, "given in both [grid] and [train]");
-      if (table == "train" && v.is_array()) {
-        rep.fail(&v, where, "a fixed setting takes one value; to sweep it, put it under [grid]");
-      }
-      const Kind kind = keys().at(key).kind;
-      std::vector<Value> values = axis(rep, v, kind, where, limits.max_runs);
-      for (const Value& val : values) check_value(rep, val.node, where, key, val, groups);
-      check_distinct(rep, where, key, kind, values, groups);
-      axes[key] = std::move(values);
-      where_of[key] = &v;
-    }
+  // [grid] and [train]: the axes of each grid block, in a fixed order so the run order is
+  // stable. [train] holds for every block.
+  struct Block {
+    const toml::table* table = nullptr;
+    std::string label;  ///< "grid" or "grid #2": messages name "[grid] key" or "[grid #2] key"
+    std::map<std::string, std::vector<Value>> axes;
+    std::map<std::string, const toml::node*> where_of;
+    std::vector<std::string> order;
+    std::int64_t runs = 0;  ///< its points x seeds
   };
-  read_table(grid, "grid");
-  read_table(train, "train");
-  if (!axes.count("group")) rep.fail(grid, "[grid] group", "missing (e.g. group = [\"cyclic:23\"])");
-  if (!axes.count("data_fraction")) {
-    rep.fail(grid, "[grid] data_fraction", "missing (e.g. data_fraction = [0.3, 0.5])");
+  std::vector<Block> blocks;
+  std::optional<std::int64_t> runs = 0;  // all blocks' runs together, before expanding
+  std::vector<std::string> sizes;        // each block's "factor x factor" for the message
+  for (const auto& [grid, label] : grids) {
+    Block blk;
+    blk.table = grid;
+    blk.label = label;
+    auto read_table = [&](const toml::table* t, const std::string& table) {
+      if (t == nullptr) return;
+      for (auto&& [k, v] : *t) {
+        const std::string key(k.str());
+        const std::string where = "[" + table + "] " + key;
+        if (!keys().count(key)) {
+          rep.fail(&v, where,
+                   table != "train"
+                       ? "unknown axis (expected group, width, data_fraction, augment or a "
+                         "[train] key)"
+                       : "unknown key (expected width, optimizer, lr, weight_decay, init_scale, "
+                         "steps, precision, log_every)");
+        }
+        if (table == "train" && kGridOnly.count(key)) {
+          rep.fail(&v, where, "is a grid axis: put it under [grid]");
+        }
+        if (blk.axes.count(key)) rep.fail(&v, where, "given in both [" + label + "] and [train]");
+        if (table == "train" && v.is_array()) {
+          rep.fail(&v, where, "a fixed setting takes one value; to sweep it, put it under [grid]");
+        }
+        const Kind kind = keys().at(key).kind;
+        std::vector<Value> values = axis(rep, v, kind, where, limits.max_runs);
+        for (const Value& val : values) check_value(rep, val.node, where, key, val, groups);
+        check_distinct(rep, where, key, kind, values, groups);
+        blk.axes[key] = std::move(values);
+        blk.where_of[key] = &v;
+      }
+    };
+    read_table(grid, label);
+    read_table(train, "train");
+    if (!blk.axes.count("group")) {
+      rep.fail(grid, "[" + label + "] group", "missing (e.g. group = [\"cyclic:23\"])");
+    }
+    if (!blk.axes.count("data_fraction")) {
+      rep.fail(grid, "[" + label + "] data_fraction", "missing (e.g. data_fraction = [0.3, 0.5])");
+    }
+    // Its size first, without expanding it (and without overflowing).
+    for (const char* k : {"group", "augment", "width", "data_fraction", "optimizer", "precision",
+                          "lr", "weight_decay", "init_scale", "steps", "log_every"}) {
+      if (blk.axes.count(k)) blk.order.push_back(k);
+    }
+    std::optional<std::int64_t> block_runs = static_cast<std::int64_t>(spec.seeds.size());
+    std::vector<std::string> factors;
+    for (const std::string& k : blk.order) {
+      const auto size = static_cast<std::int64_t>(blk.axes[k].size());
+      if (block_runs) block_runs = checked_product(*block_runs, size);
+      if (size > 1) factors.push_back(fmt::format("{} {}", k, size));
+    }
+    factors.push_back(
+        fmt::format("{} seed{}", spec.seeds.size(), spec.seeds.size() == 1 ? "" : "s"));
+    sizes.push_back(fmt::format("{}", fmt::join(factors, " x ")));
+    if (runs && block_runs) {
+      std::int64_t sum = 0;
+      runs = __builtin_add_overflow(*runs, *block_runs, &sum) ? std::nullopt
+                                                              : std::optional<std::int64_t>(sum);
+    } else {
+      runs = std::nullopt;
+    }
+    if (!runs || *runs > limits.max_runs) {
+      rep.fail(nullptr, grids.size() == 1 ? "[grid]" : "[[grid]]",
+               fmt::format("the grid has {} runs ({}); {}",
+                           runs ? std::to_string(*runs)
+                                : fmt::format("more than {}",
+                                              std::numeric_limits<std::int64_t>::max()),
+                           fmt::join(sizes, " + "), over_limit(limits.max_runs)));
+    }
+    blk.runs = block_runs.value_or(0);
+    blocks.push_back(std::move(blk));
   }
 
-  // Expand the grid: the odometer over the axes (the last key fastest), then seeds.
-  std::vector<std::string> order;
-  for (const char* k : {"group", "augment", "width", "data_fraction", "optimizer", "precision",
-                        "lr", "weight_decay", "init_scale", "steps", "log_every"}) {
-    if (axes.count(k)) order.push_back(k);
-  }
-  // Its size first, without expanding it (and without overflowing).
-  std::optional<std::int64_t> runs = static_cast<std::int64_t>(spec.seeds.size());
-  std::vector<std::string> factors;
-  for (const std::string& k : order) {
-    const auto size = static_cast<std::int64_t>(axes[k].size());
-    if (runs) runs = checked_product(*runs, size);
-    if (size > 1) factors.push_back(fmt::format("{} {}", k, size));
-  }
-  factors.push_back(fmt::format("{} seed{}", spec.seeds.size(), spec.seeds.size() == 1 ? "" : "s"));
-  if (!runs || *runs > limits.max_runs) {
-    rep.fail(
-        nullptr, "[grid]",
-        fmt::format("the grid has {} runs ({}); {}",
-                    runs ? std::to_string(*runs)
-                         : fmt::format("more than {}", std::numeric_limits<std::int64_t>::max()),
-                    fmt::join(factors, " x "), over_limit(limits.max_runs)));
-  }
-  const auto total = static_cast<std::size_t>(*runs) / spec.seeds.size();
+  // Expand each block: the odometer over its axes (the last key fastest), then seeds. A point
+  // in two blocks is one run, at its first place.
   std::set<std::string> seen;
-  for (std::size_t point = 0; point < total; ++point) {
-    core::RunConfig c;
-    for (std::size_t a = order.size(), rest = point; a-- > 0;) {
-      const auto& values = axes[order[a]];
-      keys().at(order[a]).set(c, values[rest % values.size()]);
-      rest /= values.size();
-    }
-    const core::Group& group = groups.get(c.group);
-    int augment_order = 1;
-    try {
-      augment_order = static_cast<int>(core::make_subgroup(group, c.augment).size());
-    } catch (const InputError& e) {
-      if (!spec.skip_invalid) {
-        rep.fail(where_of.count("augment") ? where_of["augment"] : grid, "[grid] augment",
-                 std::string(e.what()) +
-                     " (set skip_invalid = true in [sweep] to skip such grid points)");
+  for (Block& blk : blocks) {
+    const auto total = static_cast<std::size_t>(blk.runs) / spec.seeds.size();
+    for (std::size_t point = 0; point < total; ++point) {
+      core::RunConfig c;
+      for (std::size_t a = blk.order.size(), rest = point; a-- > 0;) {
+        const auto& values = blk.axes[blk.order[a]];
+        keys().at(blk.order[a]).set(c, values[rest % values.size()]);
+        rest /= values.size();
       }
-      std::string w = fmt::format("skipped {} with augment {}: {}", c.group, c.augment, e.what());
-      if (std::find(spec.warnings.begin(), spec.warnings.end(), w) == spec.warnings.end()) {
-        spec.warnings.push_back(std::move(w));
+      const core::Group& group = groups.get(c.group);
+      int augment_order = 1;
+      try {
+        augment_order = static_cast<int>(core::make_subgroup(group, c.augment).size());
+      } catch (const InputError& e) {
+        if (!spec.skip_invalid) {
+          rep.fail(blk.where_of.count("augment") ? blk.where_of["augment"] : blk.table,
+                   "[" + blk.label + "] augment",
+                   std::string(e.what()) +
+                       " (set skip_invalid = true in [sweep] to skip such grid points)");
+        }
+        std::string w =
+            fmt::format("skipped {} with augment {}: {}", c.group, c.augment, e.what());
+        if (std::find(spec.warnings.begin(), spec.warnings.end(), w) == spec.warnings.end()) {
+          spec.warnings.push_back(std::move(w));
+        }
+        continue;
       }
-      continue;
-    }
-    // Canonical spellings, so that equal configurations hash equally.
-    c.group = group.spec();
-    spec.tasks.emplace(group.spec(), core::task_shape(group));
-    if (augment_order == 1) c.augment = "none";
-    for (std::uint64_t seed : spec.seeds) {
-      PlannedRun r;
-      r.config = c;
-      r.config.train.seed = seed;
-      r.group_order = group.order();
-      r.abelian = group.is_abelian();
-      r.augment_order = augment_order;
-      r.config_json = canonical_config_json(r.config);
-      r.config_hash = content_hash(r.config_json);
-      r.cost = core::estimated_cost(r.config, r.group_order);
-      if (seen.insert(r.config_hash).second) spec.runs.push_back(std::move(r));
+      // Canonical spellings, so that equal configurations hash equally.
+      c.group = group.spec();
+      spec.tasks.emplace(group.spec(), core::task_shape(group));
+      if (augment_order == 1) c.augment = "none";
+      for (std::uint64_t seed : spec.seeds) {
+        PlannedRun r;
+        r.config = c;
+        r.config.train.seed = seed;
+        r.group_order = group.order();
+        r.abelian = group.is_abelian();
+        r.augment_order = augment_order;
+        r.config_json = canonical_config_json(r.config);
+        r.config_hash = content_hash(r.config_json);
+        r.cost = core::estimated_cost(r.config, r.group_order);
+        if (seen.insert(r.config_hash).second) spec.runs.push_back(std::move(r));
+      }
     }
   }
-  if (spec.runs.empty()) rep.fail(grid, "[grid]", "every grid point was skipped: nothing to run");
+  if (spec.runs.empty()) {
+    rep.fail(grids.front().first, "[grid]", "every grid point was skipped: nothing to run");
+  }
   return spec;
 }
 

@@ -16,7 +16,10 @@ namespace symsweep::sweeps {
 ///           checkpoint_every_steps (default 0: off), checkpoint_every_seconds (default 60),
 ///           lease_seconds (default 60)
 ///   [grid]  group, width, data_fraction, augment (lists, or {linspace|logspace = [a, b, k]}
-///           for numbers); any [train] key may be an axis instead of a fixed value
+///           for numbers); any [train] key may be an axis instead of a fixed value. Instead of
+///           one [grid], several [[grid]] blocks: the sweep is the union of their grids (each
+///           block a product of its own axes, [train] and the seeds shared; a point in two blocks
+///           is one run), e.g. a fine fraction grid around each cell's critical fraction
 ///   [train] width, optimizer, lr, weight_decay, init_scale, steps, precision, log_every
 struct SweepSpec {
   std::string path;

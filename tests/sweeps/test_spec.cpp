@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 
@@ -259,6 +260,78 @@ std::string error_of(F&& f) {
     return e.what();
   }
   return "";
+}
+
+TEST(Spec, GridBlocksJoinTheirGridsAndShareTrainAndSeeds) {
+  // A fine fraction grid per group, as a coarse pass would suggest.
+  const SweepSpec s = parse_spec(R"(
+[sweep]
+name = "blocks"
+seeds = 2
+
+[[grid]]
+group = ["cyclic:12"]
+augment = ["none", "order:2"]
+data_fraction = [0.3, 0.4, 0.5]
+
+[[grid]]
+group = ["cyclic:30"]
+data_fraction = [0.1, 0.15]
+
+[[grid]]
+group = ["cyclic:12"]
+data_fraction = [0.5, 0.6]
+
+[train]
+steps = 10
+)",
+                                 "blocks.toml");
+  // 2 x 3 + 2 + 2 points, one of them (cyclic:12, none, 0.5) in two blocks: 9 points x 2 seeds.
+  ASSERT_EQ(s.runs.size(), 9u * 2u);
+  std::set<std::string> hashes;
+  std::map<std::string, std::set<double>> fractions;
+  for (const PlannedRun& r : s.runs) {
+    hashes.insert(r.config_hash);
+    EXPECT_EQ(r.config.train.steps, 10);
+    fractions[r.config.group + " " + r.config.augment].insert(r.config.data_fraction);
+  }
+  EXPECT_EQ(hashes.size(), s.runs.size());
+  EXPECT_EQ(fractions["cyclic:12 none"], (std::set<double>{0.3, 0.4, 0.5, 0.6}));
+  EXPECT_EQ(fractions["cyclic:12 order:2"], (std::set<double>{0.3, 0.4, 0.5}));
+  EXPECT_EQ(fractions["cyclic:30 none"], (std::set<double>{0.1, 0.15}));
+  EXPECT_EQ(s.tasks.size(), 2u);
+
+  // A run is the same run whichever form of grid lists it.
+  const SweepSpec one = parse_spec(
+      "[sweep]\nname = \"one\"\nseeds = 2\n[grid]\ngroup = [\"cyclic:30\"]\n"
+      "data_fraction = [0.15]\n[train]\nsteps = 10\n",
+      "one.toml");
+  for (const PlannedRun& r : one.runs) EXPECT_EQ(hashes.count(r.config_hash), 1u);
+}
+
+TEST(Spec, GridBlocksAreNamedInErrorsAndCountTogetherAgainstTheLimit) {
+  const std::string head = "[sweep]\nname = \"b\"\nseeds = 2\n";
+  const std::string first = "[[grid]]\ngroup = [\"cyclic:5\"]\ndata_fraction = [0.2, 0.4]\n";
+  // Line 7: the second block, which lacks its fractions.
+  std::string msg = error_of([&] {
+    parse_spec(head + first + "[[grid]]\ngroup = [\"cyclic:7\"]\n", "b.toml");
+  });
+  EXPECT_NE(msg.find("b.toml:7: [grid #2] data_fraction: missing"), std::string::npos) << msg;
+  msg = error_of([&] {
+    parse_spec(head + first + "[[grid]]\ngroup = [\"cyclic:7\"]\ndata_fraction = [2.0]\n",
+               "b.toml");
+  });
+  EXPECT_EQ(msg, "b.toml:9: [grid #2] data_fraction: 2 is outside (0, 1]");
+  // [grid] may not be a list of numbers.
+  msg = error_of([&] { parse_spec("grid = [1, 2]\n" + head, "b.toml"); });
+  EXPECT_NE(msg.find("expected a table [grid] or tables [[grid]]"), std::string::npos) << msg;
+  // 4 + 6 runs: within a limit of 10, over one of 9, and the message shows both blocks.
+  const std::string two =
+      head + first + "[[grid]]\ngroup = [\"cyclic:7\"]\ndata_fraction = [0.2, 0.4, 0.6]\n";
+  EXPECT_EQ(parse_spec(two, "b.toml", SpecLimits{10}).runs.size(), 10u);
+  EXPECT_EQ(error_of([&] { parse_spec(two, "b.toml", SpecLimits{9}); }),
+            "b.toml: [[grid]]: the grid has 10 runs (data_fraction 2 x 2 seeds + data_fraction 3 "
+            "x 2 seeds); the limit is 9 (--max-runs to change)");
 }
 
 TEST(SpecLimits, AGridOfTenMillionRunsIsRefusedFromItsAxisLengths) {

@@ -49,8 +49,10 @@ struct MpSummary {
   double full_loss_sum_from_mps = 0.0;
 };
 
-/// Collective on the reducer (n sum-reductions of n x n complex partial sums): every MP of the
-/// network whose local particles have Fourier coordinates `f`, with global width `q`.
+/// Collective on the reducer (sum-reductions of n x n K complex partial sums, K values of k at
+/// a time): every MP of the network whose local particles have Fourier coordinates `f` (of real
+/// weights, from fourier_coords: the MPs at -k are the conjugates of those at k and are not
+/// computed again), with global width `q`.
 MpSummary monomial_potentials(const FourierCoords& f, std::int64_t q, const DualGroup& dual,
                               Reducer& reducer);
 

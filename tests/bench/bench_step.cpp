@@ -209,6 +209,9 @@ nlohmann::json run_case(const Case& cs, int reps, std::uint64_t seed, bool gemm)
   j["loss_and_gradient_ms"] = lg_s * 1e3;
   j["update_and_rest_ms"] = (step_s - lg_s) * 1e3;
   j["measure_ms"] = measure_s * 1e3;
+  // What a logged step costs on top of a step, in steps (losses and accuracies on all n^2
+  // pairs, every MP, the diagnostics).
+  j["measure_steps"] = measure_s / step_s;
   j["final_train_loss"] = last_loss;
   j["flops_per_step"] = flops;
   j["step_gflops"] = flops / step_s * 1e-9;

@@ -49,7 +49,8 @@ def main():
     # Data files.
     share = os.path.join(prefix, "share", "symsweep")
     for f in ["slurm/sweep.sbatch", "slurm/array.sbatch", "slurm/README.md",
-              "examples/quickstart.toml", "examples/scaling.toml", "examples/nonabelian.toml"]:
+              "examples/quickstart.toml", "examples/scaling.toml", "examples/scaling-fine.toml",
+              "examples/scaling-long.toml", "examples/nonabelian.toml", "examples/refine_grid.py"]:
         check(os.path.isfile(os.path.join(share, f)), f"share/symsweep/{f}")
 
     # The package: core's headers only, and no build-host flags in the exported target.

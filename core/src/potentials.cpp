@@ -169,6 +169,17 @@ MpSummary monomial_potentials(const FourierCoords& f, std::int64_t q, const Dual
   return out;
 }
 
+std::vector<std::complex<double>> rho_kkk(const FourierCoords& f, std::int64_t q,
+                                          const DualGroup& dual, Reducer& reducer) {
+  const int n = dual.order();
+  // rho_kkk = (1/q) sum_j z_{a,k,j} z_{b,k,j} z_{c,k,j}, every k (k = 0 included, then dropped).
+  Eigen::VectorXcd sums = (f.a.array() * f.b.array() * f.c.array()).colwise().sum().transpose();
+  reducer.sum(reinterpret_cast<double*>(sums.data()), 2 * static_cast<std::size_t>(n));
+  std::vector<std::complex<double>> out(n - 1);
+  for (int k = 1; k < n; ++k) out[k - 1] = sums[k] / static_cast<double>(q);
+  return out;
+}
+
 Eigen::MatrixXcd s_terms_by_convolution(const Eigen::MatrixXcd& zp, const Eigen::MatrixXcd& zc,
                                         std::int64_t q, const DualGroup& dual) {
   const int n = dual.order();

@@ -188,6 +188,10 @@ RunOutcome execute_run(const RunConfig& cfg, Reducer& reducer, GroupContextCache
   out.augment_order = static_cast<int>(subgroup.size());
   out.train_pairs = split.train.size();
   out.sampled_pairs = split.sampled;
+  // The same decision train() makes; groups without characters measure their irreps.
+  if (task.dual() != nullptr) {
+    out.potentials_note = potentials_note(cfg.train, out.group_order, out.train_pairs);
+  }
   out.result = cfg.train.precision == Precision::kF32
                    ? train_shard<float>(task, split, cfg.train, reducer, on_log, particles, control)
                    : train_shard<double>(task, split, cfg.train, reducer, on_log, particles,

@@ -1,7 +1,9 @@
 #include "symsweep/core/train.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 
 #include "symsweep/core/error.hpp"
 
@@ -19,7 +21,17 @@ Precision parse_precision(const std::string& s) {
   throw InputError("precision \"" + s + "\": expected f32 or f64");
 }
 
+Potentials parse_potentials(const std::string& s) {
+  if (s == "auto") return Potentials::kAuto;
+  if (s == "full") return Potentials::kFull;
+  if (s == "diagonal") return Potentials::kDiagonal;
+  throw InputError("potentials \"" + s + "\": expected auto, full or diagonal");
+}
+
 const char* to_string(Optimizer o) { return o == Optimizer::kGd ? "gd" : "adamw"; }
+const char* to_string(Potentials p) {
+  return p == Potentials::kAuto ? "auto" : p == Potentials::kFull ? "full" : "diagonal";
+}
 const char* to_string(Precision p) { return p == Precision::kF32 ? "f32" : "f64"; }
 
 void TrainConfig::validate() const {
@@ -48,9 +60,44 @@ GroupContext::GroupContext(Group g) : group_(std::move(g)), all_(core::all_pairs
   }
 }
 
+double potentials_cost_in_steps(const TrainConfig& cfg, int n, std::size_t train_pairs) {
+  const double nn = n;
+  const double step_rate = cfg.precision == Precision::kF32 ? 2.0 : 1.0;  // vs f64
+  const double mp_ops = 4.0 * nn * nn * nn;                                 // per particle
+  const double step_ops = 6.0 * static_cast<double>(std::max<std::size_t>(train_pairs, 1)) * nn;
+  return mp_ops / (step_ops / step_rate);
+}
+
+bool measures_full_potentials(const TrainConfig& cfg, int n, std::size_t train_pairs) {
+  switch (cfg.potentials) {
+    case Potentials::kFull:
+      return true;
+    case Potentials::kDiagonal:
+      return false;
+    default:
+      return potentials_cost_in_steps(cfg, n, train_pairs) <= kMaxMeasureSteps;
+  }
+}
+
+std::string potentials_note(const TrainConfig& cfg, int n, std::size_t train_pairs) {
+  if (measures_full_potentials(cfg, n, train_pairs)) return "";
+  if (cfg.potentials == Potentials::kDiagonal) {
+    return "potentials = diagonal: logged steps measure rho_kkk only (no max_offtarget_mp, "
+           "binary_gap)";
+  }
+  char cost[32];
+  std::snprintf(cost, sizeof cost, "%.0f", potentials_cost_in_steps(cfg, n, train_pairs));
+  return std::string("logged steps measure rho_kkk only (no max_offtarget_mp, binary_gap): "
+                     "every rho_{k1 k2 k} would cost about ") +
+         cost + " training steps each, more than " +
+         std::to_string(static_cast<int>(kMaxMeasureSteps)) +
+         "; potentials = full measures them anyway";
+}
+
 template <typename T>
 StepMetrics measure(const GroupContext& task, const Split& split, const Particles<T>& p,
-                    const Invariants& initial, std::int64_t step, Reducer& reducer) {
+                    const Invariants& initial, std::int64_t step, Reducer& reducer,
+                    bool full_potentials) {
   StepMetrics m;
   m.step = step;
   const Evaluation tr = evaluate(p, split.train, reducer);
@@ -70,10 +117,14 @@ StepMetrics measure(const GroupContext& task, const Split& split, const Particle
   m.drift = conservation_drift(initial, invariants(z), p.global_count, reducer);
   if (const DualGroup* dual = task.dual()) {
     const FourierCoords f = fourier_coords(z, *dual);
-    MpSummary mp = monomial_potentials(f, p.global_count, *dual, reducer);
-    m.rho_kkk = std::move(mp.rho_kkk);
-    m.max_offtarget_mp = mp.max_offtarget;
-    m.binary_gap = mp.binary_gap;
+    if (full_potentials) {
+      MpSummary mp = monomial_potentials(f, p.global_count, *dual, reducer);
+      m.rho_kkk = std::move(mp.rho_kkk);
+      m.max_offtarget_mp = mp.max_offtarget;
+      m.binary_gap = mp.binary_gap;
+    } else {
+      m.rho_kkk = rho_kkk(f, p.global_count, *dual, reducer);
+    }
     m.frequencies_per_neuron = frequencies_per_neuron(f, p.global_count, reducer);
   } else if (const IrrepPotentials* pot = task.irrep_potentials()) {
     const IrrepMpSummary s = pot->summarize(z, p.global_count, reducer);
@@ -133,8 +184,11 @@ TrainResult train(const GroupContext& task, const Split& split, const TrainConfi
   };
   TrainResult result;
   result.kappa = bipartite_components(task.group().order(), split.train);
+  const bool full_potentials =
+      measures_full_potentials(cfg, task.group().order(), split.train.size());
   auto log = [&](std::int64_t step) {
-    state.log.push_back(measure(task, split, p, state.initial, step, reducer));
+    state.log.push_back(
+        measure(task, split, p, state.initial, step, reducer, full_potentials));
     if (on_log) on_log(state.log.back());
   };
   auto save = [&] {
@@ -205,9 +259,9 @@ TrainResult train(const GroupContext& task, const Split& split, const TrainConfi
 }
 
 template StepMetrics measure<float>(const GroupContext&, const Split&, const Particles<float>&,
-                                    const Invariants&, std::int64_t, Reducer&);
+                                    const Invariants&, std::int64_t, Reducer&, bool);
 template StepMetrics measure<double>(const GroupContext&, const Split&, const Particles<double>&,
-                                     const Invariants&, std::int64_t, Reducer&);
+                                     const Invariants&, std::int64_t, Reducer&, bool);
 template TrainResult train<float>(const GroupContext&, const Split&, const TrainConfig&, Particles<float>&,
                                 Reducer&, const LogCallback&, TrainControl<float>*);
 template TrainResult train<double>(const GroupContext&, const Split&, const TrainConfig&,

@@ -79,6 +79,10 @@ void add_train_flags(CLI::App& app, TrainOptions& o) {
   app.add_option("--init-scale", o.run.train.init_scale, "s in z ~ N(0, s^2 I)")
       ->capture_default_str();
   app.add_option("--precision", o.precision, "f32 | f64")->capture_default_str();
+  app.add_option("--potentials", o.potentials,
+                 "what a logged step measures: auto (every rho_{k1 k2 k} while it costs at most "
+                 "10 training steps, else rho_kkk only) | full | diagonal (rho_kkk only)")
+      ->capture_default_str();
   add_integer_flag(app, "--log-every", o.run.train.log_every, 0, kMax,
                    "steps between logged metrics (0: ends only)");
   app.add_flag("--json", o.json, "print one JSON object on stdout");
@@ -128,6 +132,8 @@ nlohmann::json run_json(const core::RunConfig& c, const core::RunOutcome& out, i
   j["wall_seconds"] = out.result.wall_seconds;
   j["train_pairs"] = out.train_pairs;
   j["sampled_pairs"] = out.sampled_pairs;
+  j["potentials_note"] = out.potentials_note.empty() ? nlohmann::json(nullptr)
+                                                     : nlohmann::json(out.potentials_note);
   j["kappa"] = out.result.kappa;
   j["laws_per_neuron"] = 2 + out.result.kappa;
   return j;
@@ -144,9 +150,13 @@ void print_summary(const core::RunConfig& c, const core::RunOutcome& out) {
   }
   fmt::print("  full loss {:.6g}  effective dim {:.3f}  Q drift {:.3g}\n", last.full_loss,
              last.effective_dim, last.drift.q);
-  if (last.rho_kkk) {
+  if (last.rho_kkk && last.binary_gap) {
     fmt::print("  binary gap {:.4g}  max off-target MP {:.4g}  frequencies/neuron {:.2f}\n",
                *last.binary_gap, *last.max_offtarget_mp, *last.frequencies_per_neuron);
+  } else if (last.rho_kkk) {
+    fmt::print("  frequencies/neuron {:.2f} (binary gap, max off-target MP: not measured, see "
+               "the note)\n",
+               *last.frequencies_per_neuron);
   } else if (last.irreps) {
     fmt::print("  binary gap {:.4g}  off-target energy {:.4g}  irrep concentration {:.3f}\n",
                *last.binary_gap, *last.off_target_energy, *last.irrep_concentration);
@@ -191,6 +201,7 @@ nlohmann::json metrics_json(const core::StepMetrics& m) {
 
 void validate_train(TrainOptions& o) {
   o.run.train.optimizer = core::parse_optimizer(o.optimizer);
+  o.run.train.potentials = core::parse_potentials(o.potentials);
   o.run.train.precision = core::parse_precision(o.precision);
   const MemoryLimit limit = memory_limit(o.max_memory);
   o.run.validate();
@@ -246,6 +257,7 @@ int run_train(const TrainOptions& o, core::Reducer& reducer) {
       o.run, reducer, cache, on_log, o.save_particles.empty() ? nullptr : &particles);
   if (!leader) return out.result.diverged ? kExitFailure : kExitOk;
   progress.finish();
+  if (!out.potentials_note.empty()) fmt::print(stderr, "symsweep: note: {}\n", out.potentials_note);
   if (!o.save_particles.empty()) core::write_npy(o.save_particles, particles);
   if (o.json) {
     fmt::print("{}\n", run_json(o.run, out, reducer.size()).dump());

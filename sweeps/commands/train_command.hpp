@@ -16,6 +16,7 @@ struct TrainOptions {
   core::RunConfig run;
   std::string optimizer = "adamw";
   std::string precision = "f32";
+  std::string potentials = "auto";
   bool json = false;
   std::string save_particles;
   std::string max_memory;  ///< --max-memory: per-rank limit; empty: the machine's (limits.hpp)

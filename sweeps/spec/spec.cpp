@@ -201,6 +201,9 @@ const std::map<std::string, Key>& keys() {
       {"steps", {Kind::kInteger, [](core::RunConfig& c, const Value& v) { c.train.steps = v.i; }}},
       {"log_every",
        {Kind::kInteger, [](core::RunConfig& c, const Value& v) { c.train.log_every = v.i; }}},
+      {"potentials",
+       {Kind::kString,
+        [](core::RunConfig& c, const Value& v) { c.train.potentials = core::parse_potentials(v.s); }}},
   };
   return k;
 }
@@ -436,7 +439,7 @@ SweepSpec parse_spec(const std::string& text, const std::string& path, const Spe
                        ? "unknown axis (expected group, width, data_fraction, augment or a "
                          "[train] key)"
                        : "unknown key (expected width, optimizer, lr, weight_decay, init_scale, "
-                         "steps, precision, log_every)");
+                         "steps, precision, log_every, potentials)");
         }
         if (table == "train" && kGridOnly.count(key)) {
           rep.fail(&v, where, "is a grid axis: put it under [grid]");
@@ -463,7 +466,8 @@ SweepSpec parse_spec(const std::string& text, const std::string& path, const Spe
     }
     // Its size first, without expanding it (and without overflowing).
     for (const char* k : {"group", "augment", "width", "data_fraction", "optimizer", "precision",
-                          "lr", "weight_decay", "init_scale", "steps", "log_every"}) {
+                          "lr", "weight_decay", "init_scale", "steps", "log_every",
+                          "potentials"}) {
       if (blk.axes.count(k)) blk.order.push_back(k);
     }
     std::optional<std::int64_t> block_runs = static_cast<std::int64_t>(spec.seeds.size());

@@ -197,6 +197,13 @@ CREATE TABLE theorem2_fits (
     R"sql(
 ALTER TABLE fits ADD COLUMN fstar_share REAL;
 ALTER TABLE fits ADD COLUMN warnings TEXT;
+)sql",
+    // 7 -> 8: what a logged step measures (the setting `potentials`; the runs of older files
+    // measured every MP, which is what auto chose for them as well as full), and why a run
+    // measured only rho_kkk (NULL: it measured what it was asked to).
+    R"sql(
+ALTER TABLE runs ADD COLUMN potentials TEXT NOT NULL DEFAULT 'auto';
+ALTER TABLE runs ADD COLUMN potentials_note TEXT;
 )sql"};
 
 static_assert(std::size(kMigrations) == kSchemaVersion - 1,

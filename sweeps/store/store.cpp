@@ -25,6 +25,7 @@ void bind_setting(Statement& s, int i, std::uint64_t v) { s.bind(i, static_cast<
 void bind_setting(Statement& s, int i, double v) { s.bind(i, v); }
 void bind_setting(Statement& s, int i, core::Optimizer v) { s.bind(i, core::to_string(v)); }
 void bind_setting(Statement& s, int i, core::Precision v) { s.bind(i, core::to_string(v)); }
+void bind_setting(Statement& s, int i, core::Potentials v) { s.bind(i, core::to_string(v)); }
 
 void read_setting(const Statement& s, int i, std::int64_t& v) { v = s.integer(i); }
 void read_setting(const Statement& s, int i, std::uint64_t& v) {
@@ -36,6 +37,9 @@ void read_setting(const Statement& s, int i, core::Optimizer& v) {
 }
 void read_setting(const Statement& s, int i, core::Precision& v) {
   v = core::parse_precision(s.text(i));
+}
+void read_setting(const Statement& s, int i, core::Potentials& v) {
+  v = core::parse_potentials(s.text(i));
 }
 
 /// The `runs` columns of the training settings, comma-separated, each with `prefix`.
@@ -452,7 +456,7 @@ bool ResultsStore::write_result(std::int64_t run_id, const core::RunOutcome& o,
   Statement up = db_.prepare(
       "UPDATE runs SET status = ?2, error = ?3, kappa = ?4, train_pairs = ?5, "
       "sampled_pairs = ?6, steps_done = ?7, version = ?8, git_rev = ?9, host = ?10, ranks = ?11, "
-      "mpi_library = ?12, finished_at = ?13, wall_seconds = ?14" +
+      "mpi_library = ?12, finished_at = ?13, wall_seconds = ?14, potentials_note = ?15" +
       final_set + " WHERE id = ?1");
   up.bind(1, run_id).bind(2, core::to_string(o.status));
   if (o.error.empty()) {
@@ -475,6 +479,11 @@ bool ResultsStore::write_result(std::int64_t run_id, const core::RunOutcome& o,
       .bind(12, p.mpi_library)
       .bind(13, now)
       .bind(14, o.result.wall_seconds);
+  if (o.potentials_note.empty()) {
+    up.bind(15, std::nullopt);
+  } else {
+    up.bind(15, o.potentials_note);
+  }
   const bool final_values = has_log && o.status == core::RunStatus::kDone;
   next = 20;
   core::visit_step_scalars(last, [&](core::FieldName f, const auto& value) {

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <gtest/gtest.h>
 
 #include "symsweep/core/model.hpp"
@@ -97,6 +98,65 @@ TEST(MonomialPotentials, RhoKkkIsTheParticleAverage) {
       expected += za * zb * zc / 4.0;
     }
     EXPECT_LT(std::abs(mp.rho_kkk[k - 1] - expected), 1e-14);
+  }
+}
+
+/// Every rho_{k1 k2 k} from its definition, and the summary MpSummary reports of them.
+struct BruteForce {
+  std::vector<std::complex<double>> rho_kkk;
+  double max_offtarget = 0.0, binary_gap = 0.0;
+};
+BruteForce brute_force(const FourierCoords& f, std::int64_t q, int n) {
+  BruteForce b;
+  for (int k = 1; k < n; ++k) {
+    for (int k1 = 0; k1 < n; ++k1) {
+      for (int k2 = 0; k2 < n; ++k2) {
+        std::complex<double> rho = 0.0;
+        for (Eigen::Index j = 0; j < f.a.rows(); ++j) rho += f.a(j, k1) * f.b(j, k2) * f.c(j, k);
+        rho /= static_cast<double>(q);
+        if (k1 == k && k2 == k) {
+          b.rho_kkk.push_back(rho);
+          b.binary_gap = std::max(b.binary_gap, std::abs(rho - 1.0));
+        } else {
+          b.max_offtarget = std::max(b.max_offtarget, std::abs(rho));
+          b.binary_gap = std::max(b.binary_gap, std::abs(rho));
+        }
+      }
+    }
+  }
+  return b;
+}
+
+// The fast path computes one k of each pair {k, -k} (the others are conjugates), several k per
+// product (one per product when the particles are many), and the complex product as a real
+// one: every reported value must equal the definition, for groups whose dual has
+// self-conjugate frequencies (even orders, products) and for one whose has none.
+TEST(MonomialPotentials, EqualTheirDefinitionOneKPerConjugatePair) {
+  for (const char* spec : {"cyclic:7", "cyclic:12", "product:2x6", "product:3x3"}) {
+    const Group g = make_group(spec);
+    const DualGroup dual(g);
+    const int n = g.order();
+    for (std::int64_t q : {std::int64_t{9}, std::int64_t{(1 << 20) / 12 + 7}}) {
+      if (q > 1000 && n != 12) continue;  // the many-particle case: one k per product
+      const Eigen::MatrixXd z = test::random_particles(q, n, 5) * 0.7;
+      const FourierCoords f = fourier_coords(z, dual);
+      LocalReducer local;
+      const MpSummary mp = monomial_potentials(f, q, dual, local);
+      const BruteForce b = brute_force(f, q, n);
+      ASSERT_EQ(mp.rho_kkk.size(), b.rho_kkk.size()) << spec;
+      for (std::size_t k = 0; k < b.rho_kkk.size(); ++k) {
+        EXPECT_LT(std::abs(mp.rho_kkk[k] - b.rho_kkk[k]), 1e-12 * (1.0 + std::abs(b.rho_kkk[k])))
+            << spec << " q " << q << " k " << k + 1;
+      }
+      EXPECT_NEAR(mp.max_offtarget, b.max_offtarget, 1e-12 * b.max_offtarget) << spec;
+      EXPECT_NEAR(mp.binary_gap, b.binary_gap, 1e-12 * b.binary_gap) << spec;
+      // rho_kkk alone (the O(nq) measurement) is the same vector.
+      const std::vector<std::complex<double>> diag = rho_kkk(f, q, dual, local);
+      ASSERT_EQ(diag.size(), b.rho_kkk.size());
+      for (std::size_t k = 0; k < diag.size(); ++k) {
+        EXPECT_LT(std::abs(diag[k] - b.rho_kkk[k]), 1e-12 * (1.0 + std::abs(b.rho_kkk[k])));
+      }
+    }
   }
 }
 

@@ -145,5 +145,62 @@ TEST(TrainConfig, RejectsOutOfRangeSettings) {
   EXPECT_THROW(parse_precision("f16"), InputError);
 }
 
+// potentials = auto measures every rho_{k1 k2 k} while the estimate says it costs at most
+// kMaxMeasureSteps training steps, and only rho_kkk beyond; full and diagonal force either.
+// What is measured never changes the training, and rho_kkk is the same under every setting.
+TEST(Potentials, AutoMeasuresEveryMpOnlyWhileItIsCheap) {
+  const int n = 23;
+  TrainConfig cfg;
+  // The estimate: 4 n^3 f64 products against 6 |T| n f32 ones at twice the rate; an f64 step
+  // is twice as long, so half as many steps.
+  const std::size_t half = 264;  // f = 0.5 of 529 pairs
+  EXPECT_NEAR(potentials_cost_in_steps(cfg, n, half), 4.0 * n * n / (3.0 * half), 1e-12);
+  cfg.precision = Precision::kF64;
+  EXPECT_NEAR(potentials_cost_in_steps(cfg, n, half), 2.0 * n * n / (3.0 * half), 1e-12);
+  cfg.precision = Precision::kF32;
+  EXPECT_TRUE(measures_full_potentials(cfg, n, half));
+  EXPECT_TRUE(potentials_note(cfg, n, half).empty());
+  const std::size_t few = 26;  // f = 0.05: about 27 steps
+  EXPECT_FALSE(measures_full_potentials(cfg, n, few));
+  EXPECT_NE(potentials_note(cfg, n, few).find("about 27 training steps"), std::string::npos)
+      << potentials_note(cfg, n, few);
+  cfg.potentials = Potentials::kFull;
+  EXPECT_TRUE(measures_full_potentials(cfg, n, few));
+  cfg.potentials = Potentials::kDiagonal;
+  EXPECT_FALSE(measures_full_potentials(cfg, n, half));
+  EXPECT_FALSE(potentials_note(cfg, n, half).empty());
+
+  cfg = TrainConfig{};
+  cfg.width = 64;
+  cfg.steps = 40;
+  cfg.log_every = 20;
+  std::vector<TrainResult> runs;
+  for (Potentials p : {Potentials::kAuto, Potentials::kFull, Potentials::kDiagonal}) {
+    cfg.potentials = p;
+    runs.push_back(run("cyclic:23", 0.05, cfg, Precision::kF32));
+  }
+  const TrainResult& autor = runs[0];
+  const TrainResult& full = runs[1];
+  const TrainResult& diag = runs[2];
+  ASSERT_EQ(autor.log.size(), full.log.size());
+  for (std::size_t i = 0; i < full.log.size(); ++i) {
+    EXPECT_FALSE(autor.log[i].binary_gap.has_value());
+    EXPECT_FALSE(autor.log[i].max_offtarget_mp.has_value());
+    EXPECT_FALSE(diag.log[i].binary_gap.has_value());
+    ASSERT_TRUE(full.log[i].binary_gap.has_value());
+    EXPECT_TRUE(full.log[i].max_offtarget_mp.has_value());
+    EXPECT_EQ(autor.log[i].train_loss, full.log[i].train_loss);
+    EXPECT_EQ(autor.log[i].test_acc, full.log[i].test_acc);
+    ASSERT_TRUE(autor.log[i].rho_kkk && full.log[i].rho_kkk);
+    for (std::size_t k = 0; k < full.log[i].rho_kkk->size(); ++k) {
+      EXPECT_LT(std::abs((*autor.log[i].rho_kkk)[k] - (*full.log[i].rho_kkk)[k]), 1e-12);
+    }
+    EXPECT_EQ(autor.log[i].rho_kkk, diag.log[i].rho_kkk);
+  }
+  // At f = 0.5 auto measures them all.
+  cfg.potentials = Potentials::kAuto;
+  EXPECT_TRUE(run("cyclic:23", 0.5, cfg, Precision::kF32).log.back().binary_gap.has_value());
+}
+
 }  // namespace
 }  // namespace symsweep::core

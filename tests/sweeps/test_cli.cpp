@@ -155,6 +155,56 @@ TEST(Train, NullsWhereAValueDoesNotExist) {
   EXPECT_TRUE(nlohmann::json::parse(big.out)["binary_gap"].is_null());
 }
 
+// A logged step whose full MP set would cost more than ten training steps (Z_23 at f = 0.05:
+// about 27) measures rho_kkk only and says so, on stderr and in the JSON; --potentials full
+// measures everything; a sweep records the note and the setting in `runs`.
+TEST(Train, ExpensivePotentialsAreSkippedWithANoteUnlessAskedFor) {
+  const std::string base = "train --group cyclic:23 --width 32 --steps 4 --data-fraction 0.05 ";
+  const Result a = run(base + "--json");
+  ASSERT_EQ(a.code, 0) << a.err;
+  const auto ja = nlohmann::json::parse(a.out);
+  EXPECT_TRUE(ja["binary_gap"].is_null());
+  EXPECT_TRUE(ja["max_offtarget_mp"].is_null());
+  EXPECT_EQ(ja["rho_kkk"].size(), 22u);
+  EXPECT_EQ(ja["config"]["potentials"], "auto");
+  ASSERT_TRUE(ja["potentials_note"].is_string());
+  EXPECT_NE(ja["potentials_note"].get<std::string>().find("about 27 training steps"),
+            std::string::npos);
+  EXPECT_NE(a.err.find("symsweep: note: logged steps measure rho_kkk only"), std::string::npos)
+      << a.err;
+  const Result f = run(base + "--potentials full --json");
+  ASSERT_EQ(f.code, 0) << f.err;
+  const auto jf = nlohmann::json::parse(f.out);
+  EXPECT_FALSE(jf["binary_gap"].is_null());
+  EXPECT_TRUE(jf["potentials_note"].is_null());
+  ASSERT_EQ(jf["rho_kkk"].size(), ja["rho_kkk"].size());
+  for (std::size_t k = 0; k < ja["rho_kkk"].size(); ++k) {  // the same training; rho_kkk alike
+    for (int part = 0; part < 2; ++part) {
+      EXPECT_NEAR(jf["rho_kkk"][k][part].get<double>(), ja["rho_kkk"][k][part].get<double>(),
+                  1e-12);
+    }
+  }
+  EXPECT_EQ(jf["train_loss"], ja["train_loss"]);
+  EXPECT_EQ(run(base + "--potentials some").code, 2);
+
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("symsweep_cli_potentials_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto spec = dir / "p.toml";
+  std::ofstream(spec) << "[sweep]\nname = \"p\"\n[grid]\ngroup = [\"cyclic:23\"]\n"
+                         "data_fraction = [0.05, 0.5]\n[train]\nwidth = 16\nsteps = 3\n";
+  const auto db = dir / "p.db";
+  const Result r = run("run " + spec.string() + " --db " + db.string());
+  ASSERT_EQ(r.code, 0) << r.err;
+  const Result q = run("sql --db " + db.string() +
+                       " --format csv \"SELECT data_fraction, potentials, potentials_note IS NULL, "
+                       "binary_gap IS NULL FROM runs ORDER BY data_fraction\"");
+  ASSERT_EQ(q.code, 0) << q.err;
+  EXPECT_NE(q.out.find("0.05,auto,0,1"), std::string::npos) << q.out;
+  EXPECT_NE(q.out.find("0.5,auto,1,0"), std::string::npos) << q.out;
+  std::filesystem::remove_all(dir);
+}
+
 // The saved particles are a NumPy file from which numpy alone recomputes the reported loss.
 TEST(Train, SavedParticlesReproduceTheLossInNumpy) {
   const auto path = std::filesystem::temp_directory_path() /

@@ -115,6 +115,34 @@ optimizer = ["gd", "adamw"]
   EXPECT_EQ(fractions, (std::set<double>{0.01, 0.1, 1.0}));
 }
 
+// `potentials` (what a logged step measures) is a setting like the others, but at its default
+// it leaves the config JSON, and so every hash stored before it existed, unchanged.
+TEST(Spec, PotentialsIsASettingThatKeepsOldHashesAtItsDefault) {
+  const std::string head = "[sweep]\nname = \"p\"\n[grid]\ngroup = [\"cyclic:5\"]\n"
+                           "data_fraction = [0.5]\n";
+  const SweepSpec plain = parse_spec(head, "p.toml");
+  const SweepSpec dflt = parse_spec(head + "[train]\npotentials = \"auto\"\n", "p.toml");
+  const SweepSpec full = parse_spec(head + "[train]\npotentials = \"full\"\n", "p.toml");
+  ASSERT_EQ(plain.runs.size(), 1u);
+  EXPECT_EQ(plain.runs[0].config_json.find("potentials"), std::string::npos);
+  EXPECT_EQ(plain.runs[0].config_hash, dflt.runs[0].config_hash);
+  EXPECT_NE(plain.runs[0].config_hash, full.runs[0].config_hash);
+  EXPECT_EQ(full.runs[0].config.train.potentials, core::Potentials::kFull);
+  EXPECT_NE(full.runs[0].config_json.find(R"("potentials":"full")"), std::string::npos);
+  const SweepSpec axis =
+      parse_spec(head + "potentials = [\"auto\", \"diagonal\"]\n", "p.toml");
+  EXPECT_EQ(axis.runs.size(), 2u);
+  try {
+    parse_spec(head + "[train]\npotentials = \"some\"\n", "p.toml");
+    FAIL() << "accepted potentials = some";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("p.toml:7: [train] potentials: potentials \"some\": "
+                                         "expected auto, full or diagonal"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Spec, SkipInvalidAugmentationsOnlyWhenAsked) {
   const std::string body = R"(
 [grid]

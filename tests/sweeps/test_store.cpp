@@ -206,6 +206,7 @@ TEST_F(StoreTest, VersionOneFilesMigrateForwardKeepingTheirRows) {
     // Turn the file back into version 1: what the first release wrote.
     store.db().exec("UPDATE runs SET drift_q = 0.25");
     store.db().exec(
+        "ALTER TABLE runs DROP COLUMN potentials; ALTER TABLE runs DROP COLUMN potentials_note; "
         "ALTER TABLE fits DROP COLUMN fstar_share; ALTER TABLE fits DROP COLUMN warnings; "
         "DROP TABLE theorem2_fits; ALTER TABLE runs RENAME COLUMN drift_q TO conservation_drift; "
         "ALTER TABLE runs DROP COLUMN beta1; ALTER TABLE runs DROP COLUMN beta2; "
@@ -235,6 +236,11 @@ TEST_F(StoreTest, VersionOneFilesMigrateForwardKeepingTheirRows) {
                          "WHERE name = 'conservation_drift'"),
             0);
   EXPECT_EQ(count(store, "SELECT count(*) FROM theorem2_fits"), 0);
+  // Runs stored before `potentials` existed measured every MP: they read back as auto (what
+  // auto chose for them), with no note.
+  EXPECT_EQ(count(store, "SELECT count(*) FROM runs WHERE potentials = 'auto' AND "
+                         "potentials_note IS NULL"),
+            2);
   EXPECT_EQ(count(store, "SELECT count(*) FROM pragma_table_info('fits') "
                          "WHERE name IN ('fstar_share', 'warnings')"),
             2);

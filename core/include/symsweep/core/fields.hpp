@@ -69,7 +69,8 @@ void visit_irrep_fields(I& v, V&& visit) {
 
 /// Visits the training settings of one or several configs in step, in the order of the
 /// canonical config JSON (the config hash): `visit(name, hashed_at_default, field_of_configs...)`
-/// with each field a (const) std::int64_t&, std::uint64_t&, double&, Optimizer& or Precision&.
+/// with each field a (const) std::int64_t&, std::uint64_t&, double&, Optimizer&, Precision& or
+/// Potentials&.
 /// A setting with `hashed_at_default` false enters the canonical JSON only when it differs from
 /// its default, so adding a setting keeps every stored hash valid. Each setting is also a
 /// column of `runs`.
@@ -84,6 +85,7 @@ void visit_train_settings(V&& visit, C&... c) {
   visit("steps", true, c.steps...);
   visit("precision", true, c.precision...);
   visit("log_every", true, c.log_every...);
+  visit("potentials", false, c.potentials...);
   visit("beta1", false, c.beta1...);
   visit("beta2", false, c.beta2...);
   visit("adam_eps", false, c.adam_eps...);

@@ -56,6 +56,11 @@ struct MpSummary {
 MpSummary monomial_potentials(const FourierCoords& f, std::int64_t q, const DualGroup& dual,
                               Reducer& reducer);
 
+/// Collective on the reducer (one sum-reduction of n complex values): rho_kkk alone, k = 1..n-1
+/// as in MpSummary (n q products instead of n^3 q).
+std::vector<std::complex<double>> rho_kkk(const FourierCoords& f, std::int64_t q,
+                                          const DualGroup& dual, Reducer& reducer);
+
 /// rho_{p k1 k2 k} summed as in the loss: s_p(m, k) = sum_k' rho_{p, k', m - k', k}, computed
 /// term by term with the dual group's arithmetic (a test-size reference for the fast path).
 Eigen::MatrixXcd s_terms_by_convolution(const Eigen::MatrixXcd& zp, const Eigen::MatrixXcd& zc,

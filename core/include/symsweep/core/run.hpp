@@ -42,6 +42,9 @@ struct RunOutcome {
   int augment_order = 1;
   std::size_t train_pairs = 0;
   std::size_t sampled_pairs = 0;
+  /// Why the logged steps measured only rho_kkk (potentials_note); empty when they measured
+  /// what was asked.
+  std::string potentials_note;
 };
 
 /// Group-level contexts shared by every run on the same group (its dual group, all pairs).

@@ -18,10 +18,30 @@
 
 namespace symsweep::core {
 
-/// Collective on the reducer: all metrics of the network whose local particles are `p`.
+/// A logged step of a character group costs this many training steps at most with the
+/// default potentials = auto; beyond, it measures only rho_kkk.
+inline constexpr double kMaxMeasureSteps = 10.0;
+
+/// What measuring every rho_{k1 k2 k} costs, in training steps of `cfg.precision` on
+/// `train_pairs` pairs of a group of order n, from the operation counts: the potentials take
+/// 4 n^3 q real f64 products (one k of each pair {k, -k}, n x n complex per k), a step
+/// 6 |T| q n in its own precision (f32 runs twice as many per second as f64). Independent of q
+/// and of the machine, so every rank and every rerun decides alike.
+double potentials_cost_in_steps(const TrainConfig& cfg, int n, std::size_t train_pairs);
+
+/// Whether the logged steps of this run measure every rho_{k1 k2 k} (true) or only rho_kkk.
+bool measures_full_potentials(const TrainConfig& cfg, int n, std::size_t train_pairs);
+
+/// Empty when the run measures what it was asked to; else why a logged step measures only
+/// rho_kkk (for the output and the database).
+std::string potentials_note(const TrainConfig& cfg, int n, std::size_t train_pairs);
+
+/// Collective on the reducer: all metrics of the network whose local particles are `p`
+/// (`full_potentials` false: of the MPs only rho_kkk, without max_offtarget_mp and binary_gap).
 template <typename T>
 StepMetrics measure(const GroupContext& task, const Split& split, const Particles<T>& p,
-                    const Invariants& initial, std::int64_t step, Reducer& reducer);
+                    const Invariants& initial, std::int64_t step, Reducer& reducer,
+                    bool full_potentials = true);
 
 /// Optimiser state of a shard: AdamW's moments per block (a, b, c) and its step count; empty
 /// for gd.

@@ -19,11 +19,10 @@ namespace symsweep::sweeps::report {
 
 namespace {
 
-/// The marker of a group family (the spec before ':'), so that families in one panel differ
-/// in shape as well as colour: circle, square, triangle, diamond, pentagon.
-int family_point(const std::string& spec, std::map<std::string, int>& families) {
+/// The marker of a group family (CellKey::family), so that families in one panel differ in
+/// shape as well as colour: circle, square, triangle, diamond, pentagon.
+int family_point(const std::string& family, std::map<std::string, int>& families) {
   static constexpr int kPoints[] = {7, 5, 9, 13, 15};
-  const std::string family = spec.substr(0, spec.find(':'));
   const auto it = families.emplace(family, static_cast<int>(families.size())).first;
   return kPoints[static_cast<std::size_t>(it->second) % std::size(kPoints)];
 }
@@ -48,12 +47,14 @@ bool accuracy_figure(FigureContext& ctx, const std::string& base, const std::str
   // |H| -> (order, group) -> fraction -> final test accuracies over seeds; and the cell.
   std::map<int, std::map<std::pair<int, std::string>, std::map<double, std::vector<double>>>> acc;
   std::map<std::pair<int, std::string>, std::string> cell_of;
+  std::map<std::string, std::string> family_of;
   std::vector<std::int64_t> ids;
   std::set<double> grid;
   for (const SweepRun& r : st.runs) {
     acc[r.augment_order][{r.group_order, r.key.settings.group_spec}][r.fraction].push_back(
         *r.test_acc);
     cell_of.emplace(std::pair(r.augment_order, r.key.settings.group_spec), r.key.cell);
+    family_of.emplace(r.key.settings.group_spec, r.key.family);
     ids.push_back(r.id);
     grid.insert(r.fraction);
   }
@@ -81,7 +82,7 @@ bool accuracy_figure(FigureContext& ctx, const std::string& base, const std::str
     for (const auto& [group, by_f] : by_group) {
       const std::string& spec = group.second;
       Line line{blocks++, -1, spec, discrete_colour(colour_of.at(spec), colour_of.size()),
-                family_point(spec, families)};
+                family_point(family_of.at(spec), families)};
       data += fmt::format("# |H| = {}, group {}\n", h, spec);
       for (const auto& [f, v] : by_f) {
         std::vector<double> sorted = v;
@@ -166,9 +167,9 @@ bool accuracy_figure(FigureContext& ctx, const std::string& base, const std::str
       "Final test accuracy against the data fraction f (log scale), one panel per augmentation "
       "order |H| and one line per group (colour: the group, marker: its family), so that groups "
       "of different families share the axis: the median over seeds, with a band from the "
-      "smallest to the largest accuracy over seeds. From the {} finished runs of sweep “{}” in "
-      "this stratum (runs {}).",
-      st.runs.size(), html(sweep), id_ranges(ids));
+      "smallest to the largest accuracy over seeds. From the {} finished runs of sweep “{}” "
+      "with the training settings <code>{}</code> (runs {}).",
+      st.runs.size(), html(sweep), html(st.key), id_ranges(ids));
   if (with_fstar) {
     caption += fmt::format(
         " Diamonds on the dashed line 1 − ε: the critical fraction f*(ε = {:g}) of each cell as "
@@ -179,7 +180,7 @@ bool accuracy_figure(FigureContext& ctx, const std::string& base, const std::str
                      : "");
   } else if (fitted) {
     caption += fmt::format(
-        " No finite f*(ε = {:g}) is stored for the cells of this stratum (censored or not "
+        " No finite f*(ε = {:g}) is stored for these cells (censored or not "
         "fitted at this ε): no f* is marked.",
         eps);
   } else {

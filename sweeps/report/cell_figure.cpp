@@ -141,8 +141,8 @@ void cell_figure(FigureContext& ctx, const std::string& base, const std::string&
         count > 1 ? 0.9 * static_cast<double>(i) / static_cast<double>(count - 1) : 0.0);
     const bool below = with_fstar && f <= fstar;
     plot.add(fmt::format(
-        "\"{}.dat\" index {} using 1:2 with lines lw 1.8 {}lc rgb \"{}\" title \"f = {:.3g}\"",
-        base, i, below ? "dt (5, 3) " : "", colour, f));
+        R"("{}.dat" index {} using 1:2 with lines lw 1.8 {}lc rgb "{}" title "f = {:.3g}")", base,
+        i, below ? "dt (5, 3) " : "", colour, f));
     ++i;
   }
   s += plot.command();

@@ -89,6 +89,15 @@ SweepData load_sweep(Database& db, const std::string& name, double eps, bool wit
   return d;
 }
 
+std::string settings_key(const CellSettings& settings) {
+  CellSettings s = settings;
+  s.group_spec.clear();  // no family: the stratum key then starts with a space
+  s.augment.clear();
+  std::string key = cell_key(std::move(s)).stratum;
+  key.erase(0, key.find_first_not_of(' '));
+  return key;
+}
+
 const Critical* critical_of(const std::vector<Critical>& critical, const std::string& cell,
                             double eps) {
   for (const Critical& c : critical) {

@@ -67,6 +67,10 @@ struct SweepData {
 /// `with_fits`: the file has fit's tables (older files may not).
 SweepData load_sweep(Database& db, const std::string& name, double eps, bool with_fits);
 
+/// The training settings of a stratum without its group family (the stratum key minus the
+/// family): strata with one such key share the axes of the accuracy against data fraction.
+std::string settings_key(const CellSettings& settings);
+
 /// The stored f*(eps) of a cell (CellKey::cell) at `eps`, or nothing when that cell was not
 /// fitted at eps. A row without an estimate is censored: `censoring` says on which side.
 const Critical* critical_of(const std::vector<Critical>& critical, const std::string& cell,

@@ -106,17 +106,33 @@ void add_sweep(FigureContext& ctx, Database& db, Page& page, const SweepData& d,
         "--db {} --sweep {}</code> first. The N* figures and the fit tables appear after it.",
         html(ctx.db_path), html(d.name)));
   }
+  // Accuracy against data fraction first, one figure per set of training settings: strata that
+  // differ only in the group family share its axes.
+  std::map<std::string, Stratum> by_settings;
+  for (const auto& [key, st] : d.strata) {
+    Stratum& merged =
+        by_settings[settings_key(st.runs.empty() ? CellSettings{} : st.runs.front().key.settings)];
+    merged.runs.insert(merged.runs.end(), st.runs.begin(), st.runs.end());
+    merged.critical.insert(merged.critical.end(), st.critical.begin(), st.critical.end());
+  }
+  int ai = 0;
+  for (auto& [key, merged] : by_settings) {
+    merged.key = key;
+    std::string note;
+    const std::string base =
+        by_settings.size() == 1 ? name + "-acc" : fmt::format("{}-acc{}", name, ++ai);
+    if (accuracy_figure(ctx, base, d.name, merged, d.eps, !d.critical.empty(), &note)) {
+      body += figure_html(ctx.figures.back());
+    } else {
+      body += note_html(html(note));
+    }
+  }
   int si = 0;
   for (const auto& [key, st] : d.strata) {
     const std::string base = d.strata.size() == 1 ? name : fmt::format("{}-s{}", name, ++si);
     body += d.strata.size() > 1 ? "<h3>Stratum <code>" + html(key) + "</code></h3>\n"
                                 : "<p>Stratum: <code>" + html(key) + "</code></p>\n";
     std::string note;
-    if (accuracy_figure(ctx, base + "-acc", d.name, st, d.eps, !d.critical.empty(), &note)) {
-      body += figure_html(ctx.figures.back());
-    } else {
-      body += note_html(html(note));
-    }
     if (phase_figure(ctx, base + "-phase", d.name, st, d.eps, &note)) {
       body += figure_html(ctx.figures.back());
     } else {

@@ -277,11 +277,11 @@ void run_figure(FigureContext& ctx, const RunData& run, double eps) {
     PlotList plot;
     if (have_acc[0]) {
       plot.add(fmt::format(
-          "\"{}-metrics.dat\" using 1:2 with lines lw 2 lc rgb \"#1b9e77\" title \"train\"", b));
+          R"("{}-metrics.dat" using 1:2 with lines lw 2 lc rgb "#1b9e77" title "train")", b));
     }
     if (have_acc[1]) {
       plot.add(fmt::format(
-          "\"{}-metrics.dat\" using 1:3 with lines lw 2 lc rgb \"#d95f02\" title \"test\"", b));
+          R"("{}-metrics.dat" using 1:3 with lines lw 2 lc rgb "#d95f02" title "test")", b));
     }
     plot.add(fmt::format("{} with lines dt 2 lw 1 lc rgb \"#888888\" title \"1 − ε\"",
                          num(generalised)));
@@ -296,11 +296,11 @@ void run_figure(FigureContext& ctx, const RunData& run, double eps) {
     PlotList plot;
     if (have_loss[0]) {
       plot.add(fmt::format(
-          "\"{}-metrics.dat\" using 1:4 with lines lw 2 lc rgb \"#1b9e77\" title \"train\"", b));
+          R"("{}-metrics.dat" using 1:4 with lines lw 2 lc rgb "#1b9e77" title "train")", b));
     }
     if (have_loss[1]) {
       plot.add(fmt::format(
-          "\"{}-metrics.dat\" using 1:5 with lines lw 2 lc rgb \"#d95f02\" title \"test\"", b));
+          R"("{}-metrics.dat" using 1:5 with lines lw 2 lc rgb "#d95f02" title "test")", b));
     }
     return p + plot.command();
   });
@@ -341,7 +341,7 @@ void run_figure(FigureContext& ctx, const RunData& run, double eps) {
                        irreps ? fmt::format("τ = {} (d = {})", k, run.potentials.dims[j])
                               : fmt::format("k = {}", k);
                    plot.add(fmt::format(
-                       "\"{}-rho.dat\" index {} using 1:3 with lines lw 1.5 lc rgb \"{}\" title {}",
+                       R"("{}-rho.dat" index {} using 1:3 with lines lw 1.5 lc rgb "{}" title {})",
                        b, j, colour, gp_text(name)));
                    if (rho.fit_block[j] >= 0) {
                      plot.add(fmt::format(

@@ -607,8 +607,9 @@ TEST_F(ReportTest, AccuracyAgainstFractionHasOneRowPerLineAndFractionWithItsSpre
     }
     EXPECT_EQ(rows, expected.size());
     const std::string index = read(dir / "index.html");
-    EXPECT_NE(index.find(fmt::format("From the {} finished runs of sweep “law” in this stratum "
-                                     "(runs {}–{})",
+    EXPECT_NE(index.find(fmt::format("From the {} finished runs of sweep “law” with the training "
+                                     "settings <code>width=512 adamw lr=0.003 wd=0.1 s=0.3 "
+                                     "steps=3000 f32</code> (runs {}–{})",
                                      runs.size(), runs.front().id, runs.back().id)),
               std::string::npos);
     if (!fitted) {

@@ -269,20 +269,24 @@ void run_figure(FigureContext& ctx, const RunData& run, double eps) {
     }
   };
 
+  // The train and test curves of columns `first` and `first` + 1 of the metrics file.
+  auto train_and_test = [&](const bool(&have)[2], int first) {
+    PlotList plot;
+    const char* names[2] = {"train", "test"};
+    const char* colours[2] = {"#1b9e77", "#d95f02"};
+    for (int i = 0; i < 2; ++i) {
+      if (!have[i]) continue;
+      plot.add(fmt::format(R"("{}-metrics.dat" using 1:{} with lines lw 2 lc rgb "{}" title "{}")",
+                           b, first + i, colours[i], names[i]));
+    }
+    return plot;
+  };
   // (1) accuracy
   two_panels("train and test accuracy", [&](bool right) {
     if (!have_acc[0] && !have_acc[1]) return empty_panel("accuracy not recorded");
     std::string p = "set ylabel \"accuracy\"\nset yrange [0:1.12]\n";
     if (!right) p += "set key top left horizontal Left reverse box opaque samplen 3 font \",10\"\n";
-    PlotList plot;
-    if (have_acc[0]) {
-      plot.add(fmt::format(
-          R"("{}-metrics.dat" using 1:2 with lines lw 2 lc rgb "#1b9e77" title "train")", b));
-    }
-    if (have_acc[1]) {
-      plot.add(fmt::format(
-          R"("{}-metrics.dat" using 1:3 with lines lw 2 lc rgb "#d95f02" title "test")", b));
-    }
+    PlotList plot = train_and_test(have_acc, 2);
     plot.add(fmt::format("{} with lines dt 2 lw 1 lc rgb \"#888888\" title \"1 − ε\"",
                          num(generalised)));
     return p + plot.command();
@@ -291,18 +295,10 @@ void run_figure(FigureContext& ctx, const RunData& run, double eps) {
   two_panels("train and test loss", [&](bool right) {
     if (!have_loss[0] && !have_loss[1]) return empty_panel("loss not recorded");
     std::string p = "set ylabel \"loss (log scale)\"\nset logscale y\nset format y \"10^{%L}\"\n";
-    if (!right)
+    if (!right) {
       p += "set key top right horizontal Left reverse box opaque samplen 3 font \",10\"\n";
-    PlotList plot;
-    if (have_loss[0]) {
-      plot.add(fmt::format(
-          R"("{}-metrics.dat" using 1:4 with lines lw 2 lc rgb "#1b9e77" title "train")", b));
     }
-    if (have_loss[1]) {
-      plot.add(fmt::format(
-          R"("{}-metrics.dat" using 1:5 with lines lw 2 lc rgb "#d95f02" title "test")", b));
-    }
-    return p + plot.command();
+    return p + train_and_test(have_loss, 4).command();
   });
   // (3) the potentials: one key entry per irrep (and per frequency when there are few), a
   // colour box over k otherwise.

@@ -11,6 +11,7 @@ packages=(
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   gnuplot-nox
   python3 python3-numpy
+  chromium python3-websocket
   clang-tidy
 )
 # Benchmarks compare against the PyTorch script a researcher would write.

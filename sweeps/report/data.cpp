@@ -89,34 +89,129 @@ SweepData load_sweep(Database& db, const std::string& name, double eps, bool wit
   return d;
 }
 
-std::optional<std::int64_t> median_run(const std::vector<SweepRun>& runs) {
+std::string settings_key(const CellSettings& settings) {
+  CellSettings s = settings;
+  s.group_spec.clear();  // no family: the stratum key then starts with a space
+  s.augment.clear();
+  std::string key = cell_key(std::move(s)).stratum;
+  key.erase(0, key.find_first_not_of(' '));
+  return key;
+}
+
+const Critical* critical_of(const std::vector<Critical>& critical, const std::string& cell,
+                            double eps) {
+  for (const Critical& c : critical) {
+    if (c.stored.cell == cell && same_eps(c.stored.eps, eps)) return &c;
+  }
+  return nullptr;
+}
+
+namespace {
+
+/// The runs of a cell that generalise at eps (see DynamicsChoice), and the rule as HTML.
+std::vector<const SweepRun*> generalising_runs(const std::vector<const SweepRun*>& runs,
+                                               const std::vector<Critical>& critical, double eps,
+                                               std::string* rule) {
+  std::vector<const SweepRun*> out;
+  const Critical* c = critical_of(critical, runs.front()->key.cell, eps);
+  if (c != nullptr && (c->stored.estimate || c->stored.censoring == "left")) {
+    // Censored on the left: the accuracy is above 1 - eps from the smallest fraction on.
+    const double fstar = c->stored.estimate.value_or(0.0);
+    *rule = c->stored.estimate
+                ? fmt::format(
+                      "data fraction above the cell's f*(ε = {:g}) = {:.3g} (stored by "
+                      "<code>symsweep fit</code>)",
+                      eps, fstar)
+                : fmt::format(
+                      "every fraction of the grid: the cell's f*(ε = {:g}) is censored "
+                      "on the left",
+                      eps);
+    for (const SweepRun* r : runs) {
+      if (r->fraction > fstar) out.push_back(r);
+    }
+    return out;
+  }
+  *rule = c != nullptr ? fmt::format(
+                             "none: the cell's f*(ε = {:g}) is censored on the right "
+                             "(the accuracy never reaches 1 − ε inside the grid)",
+                             eps)
+                       : fmt::format(
+                             "final test accuracy ≥ 1 − ε = {:g} (no f*(ε) is stored for "
+                             "the cell)",
+                             1.0 - eps);
+  if (c != nullptr) return out;
+  for (const SweepRun* r : runs) {
+    if (r->test_acc && *r->test_acc >= 1.0 - eps) out.push_back(r);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<DynamicsChoice> dynamics_run(const SweepData& d) {
   std::map<std::string, std::vector<const SweepRun*>> cells;
-  for (const SweepRun& r : runs) {
+  for (const SweepRun& r : d.runs) {
     if (r.status == "done") cells[r.key.cell].push_back(&r);
   }
-  const std::vector<const SweepRun*>* best = nullptr;
+  struct Candidate {
+    const std::vector<const SweepRun*>* runs;
+    std::vector<const SweepRun*> generalising;
+    std::string rule;
+  };
+  std::optional<Candidate> best;
   for (const auto& [key, rs] : cells) {
-    if (best == nullptr) {
-      best = &rs;
-      continue;
+    Candidate c{&rs, {}, {}};
+    c.generalising = generalising_runs(rs, d.critical, d.eps, &c.rule);
+    if (best) {
+      const SweepRun& a = *rs.front();
+      const SweepRun& b = *best->runs->front();
+      if (std::tuple(!c.generalising.empty(), rs.size(), a.abelian, a.group_order) <=
+          std::tuple(!best->generalising.empty(), best->runs->size(), b.abelian, b.group_order)) {
+        continue;
+      }
     }
-    const SweepRun& a = *rs.front();
-    const SweepRun& b = *best->front();
-    if (std::tuple(rs.size(), a.abelian, a.group_order) >
-        std::tuple(best->size(), b.abelian, b.group_order)) {
-      best = &rs;
-    }
+    best = std::move(c);
   }
-  if (best == nullptr) return std::nullopt;
+  if (!best) return std::nullopt;
+  DynamicsChoice choice;
+  choice.cell = best->runs->front()->key.cell;
+  choice.rule = best->rule;
+  for (const SweepRun* r : best->generalising) choice.generalising.push_back(r->id);
+  const auto acc = [](const SweepRun* r) { return r->test_acc.value_or(-1.0); };
+  if (!best->generalising.empty()) {
+    std::vector<const SweepRun*> rs = best->generalising;
+    std::sort(rs.begin(), rs.end(), [&](const SweepRun* a, const SweepRun* b) {
+      return std::tuple(a->fraction, acc(a), a->id) < std::tuple(b->fraction, acc(b), b->id);
+    });
+    choice.id = rs[(rs.size() - 1) / 2]->id;
+    choice.generalised = true;
+    return choice;
+  }
   std::vector<const SweepRun*> rs;
-  for (const SweepRun* r : *best) {
+  for (const SweepRun* r : *best->runs) {
     if (r->test_acc) rs.push_back(r);
   }
-  if (rs.empty()) return best->front()->id;
-  std::stable_sort(rs.begin(), rs.end(), [](const SweepRun* a, const SweepRun* b) {
-    return *a->test_acc < *b->test_acc;
-  });
-  return rs[(rs.size() - 1) / 2]->id;
+  if (rs.empty()) rs = *best->runs;
+  std::stable_sort(rs.begin(), rs.end(),
+                   [&](const SweepRun* a, const SweepRun* b) { return acc(a) < acc(b); });
+  choice.id = rs[(rs.size() - 1) / 2]->id;
+  return choice;
+}
+
+std::vector<CellPotentials> load_cell_potentials(Database& db, const Stratum& st) {
+  std::map<std::string, CellPotentials> cells;
+  for (const SweepRun& r : st.runs) {
+    RunPotentials p = read_potentials(db, r.id);
+    if (p.ks.empty()) continue;
+    CellPotentials& c = cells[r.key.cell];
+    c.cell = r.key.cell;
+    c.runs.push_back(r);
+    c.potentials.push_back(std::move(p));
+  }
+  std::vector<CellPotentials> out;
+  out.reserve(cells.size());
+  for (auto& [key, c] : cells) out.push_back(std::move(c));
+  return out;
 }
 
 RunData load_run(Database& db, std::int64_t run_id) {

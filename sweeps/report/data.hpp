@@ -11,10 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "symsweep/core/theorem2.hpp"
 #include "store/fit_results.hpp"
 #include "store/report_data.hpp"
 #include "store/sqlite.hpp"
+#include "symsweep/core/theorem2.hpp"
 
 namespace symsweep::sweeps::report {
 
@@ -67,10 +67,33 @@ struct SweepData {
 /// `with_fits`: the file has fit's tables (older files may not).
 SweepData load_sweep(Database& db, const std::string& name, double eps, bool with_fits);
 
-/// The run whose dynamics the report shows for a sweep: in the cell (every setting but fraction
-/// and seed) with the most finished runs (ties: abelian groups first, then the larger group),
-/// the run with the median final test accuracy. Nothing when no run is finished.
-std::optional<std::int64_t> median_run(const std::vector<SweepRun>& runs);
+/// The training settings of a stratum without its group family (the stratum key minus the
+/// family): strata with one such key share the axes of the accuracy against data fraction.
+std::string settings_key(const CellSettings& settings);
+
+/// The stored f*(eps) of a cell (CellKey::cell) at `eps`, or nothing when that cell was not
+/// fitted at eps. A row without an estimate is censored: `censoring` says on which side.
+const Critical* critical_of(const std::vector<Critical>& critical, const std::string& cell,
+                            double eps);
+
+/// The run whose dynamics the report shows for a sweep by default, and why.
+struct DynamicsChoice {
+  std::int64_t id = 0;
+  bool generalised = false;  ///< chosen among the runs of its cell that generalise
+  std::string cell;          ///< CellKey::cell of the run
+  /// The cell's runs that generalise: above its stored f*(eps), or (cell not fitted at eps)
+  /// final test accuracy >= 1 - eps. Empty when none does.
+  std::vector<std::int64_t> generalising;
+  std::string rule;  ///< how `generalising` was decided, for the caption (HTML)
+};
+
+/// The default dynamics run of a sweep: among the cells (every setting but fraction and seed),
+/// one with a run that generalises (see DynamicsChoice::generalising), then the most finished
+/// runs (ties: abelian groups first, then the larger group); in it, the median by data fraction
+/// (ties: by final test accuracy, then id) of its generalising runs. When no run of the sweep
+/// generalises: the run with the median final test accuracy of that cell. Nothing when no run
+/// is finished.
+std::optional<DynamicsChoice> dynamics_run(const SweepData& d);
 
 /// One run's figure data.
 struct RunData {
@@ -81,6 +104,15 @@ struct RunData {
   std::vector<Theorem2Row> theorem2;  ///< as stored by `symsweep fit`; empty: not fitted
   core::Theorem2Summary summary;      ///< of `theorem2`
 };
+
+/// The logged potentials of the runs of one cell (its finished runs with potentials, by id).
+struct CellPotentials {
+  std::string cell;
+  std::vector<SweepRun> runs;
+  std::vector<RunPotentials> potentials;  ///< per run, never empty
+};
+/// The cells of a stratum whose runs logged potentials, in the order of the cells' keys.
+std::vector<CellPotentials> load_cell_potentials(Database& db, const Stratum& st);
 
 /// The run `run_id`. Throws InputError when there is no such run or it logged no metrics.
 RunData load_run(Database& db, std::int64_t run_id);

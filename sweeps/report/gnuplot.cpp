@@ -13,6 +13,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "report/text.hpp"
 #include "symsweep/core/error.hpp"
 
 namespace symsweep::sweeps::report {
@@ -39,6 +40,41 @@ std::string series_colour(std::size_t i) {
   static constexpr std::array<const char*, 8> kColours = {
       "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"};
   return kColours[i % kColours.size()];
+}
+
+std::string viridis_colour(double t) {
+  static constexpr std::array<std::array<int, 3>, 9> kStops = {{{0x44, 0x01, 0x54},
+                                                                {0x47, 0x2d, 0x7b},
+                                                                {0x3b, 0x52, 0x8b},
+                                                                {0x2c, 0x72, 0x8e},
+                                                                {0x21, 0x91, 0x8c},
+                                                                {0x28, 0xae, 0x80},
+                                                                {0x5e, 0xc9, 0x62},
+                                                                {0xad, 0xdc, 0x30},
+                                                                {0xfd, 0xe7, 0x25}}};
+  const double x = std::clamp(t, 0.0, 1.0) * static_cast<double>(kStops.size() - 1);
+  const auto i = std::min(static_cast<std::size_t>(x), kStops.size() - 2);
+  const double w = x - static_cast<double>(i);
+  std::array<int, 3> c{};
+  for (std::size_t j = 0; j < 3; ++j) {
+    c[j] = static_cast<int>(std::lround((1 - w) * kStops[i][j] + w * kStops[i + 1][j]));
+  }
+  return fmt::format("#{:02x}{:02x}{:02x}", c[0], c[1], c[2]);
+}
+
+std::string discrete_colour(std::size_t i, std::size_t count) {
+  constexpr std::size_t kQualitative = 8;
+  if (count <= kQualitative) return series_colour(i);
+  // Stop short of viridis' pale yellow end, which is hard to see on white.
+  return viridis_colour(0.9 * static_cast<double>(i) / static_cast<double>(count - 1));
+}
+
+std::string step_axis(double lo, double hi, bool log) {
+  if (!log) {
+    return fmt::format("unset logscale x\nset xrange [0:{}]\nset xtics autofreq\n", num(hi));
+  }
+  return fmt::format("set logscale x\nset xrange [{}:{}]\nset xtics {}\n", num(lo), num(hi),
+                     enough_log_tics(lo, hi));
 }
 
 std::string gp_escape(const std::string& s) {

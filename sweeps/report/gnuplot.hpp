@@ -19,6 +19,11 @@ inline constexpr const char* kViridis =
     "0.5 '#21918c', 0.625 '#28ae80', 0.75 '#5ec962', 0.875 '#addc30', 1 '#fde725')";
 /// Series i of a figure: qualitative colours (ColorBrewer Dark2), repeating after eight.
 std::string series_colour(std::size_t i);
+/// The colour at `t` in [0, 1] of kViridis ("#rrggbb"), for discrete series of an ordered
+/// variable (one key entry each instead of a colour box).
+std::string viridis_colour(double t);
+/// Colour i of `count` ordered series: the Dark2 colours up to eight, else viridis.
+std::string discrete_colour(std::size_t i, std::size_t count);
 
 /// The content of a gnuplot double-quoted string whose text is shown literally in enhanced mode.
 std::string gp_escape(const std::string& s);
@@ -31,6 +36,10 @@ std::string listed_tics(const std::vector<double>& values);
 std::string log_tics(double lo, double hi, bool dense = false);
 /// log_tics with at least four tics when the range allows: denser mantissas on a short range.
 std::string enough_log_tics(double lo, double hi);
+
+/// The x axis settings of a step axis over [lo, hi]: linear from 0, or (`log`) logarithmic
+/// from the first positive logged step `lo` with tics at 1, 2, 5 x 10^k.
+std::string step_axis(double lo, double hi, bool log);
 
 /// `text` broken at the space nearest its middle when it is long (for a note inside a panel).
 std::string two_lines(std::string text);

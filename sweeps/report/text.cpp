@@ -2,6 +2,7 @@
 
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 
@@ -15,6 +16,20 @@ std::string num(const std::optional<double>& v) { return v ? num(*v) : "NaN"; }
 std::string show(double v, int digits) {
   if (!std::isfinite(v)) return std::isnan(v) ? "–" : (v > 0 ? "∞" : "−∞");
   return fmt::format("{:.{}g}", v, digits);
+}
+
+std::string id_ranges(std::vector<std::int64_t> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::string out;
+  for (std::size_t i = 0; i < ids.size();) {
+    std::size_t j = i;
+    while (j + 1 < ids.size() && ids[j + 1] == ids[j] + 1) ++j;
+    if (!out.empty()) out += ", ";
+    out += j == i ? std::to_string(ids[i]) : fmt::format("{}–{}", ids[i], ids[j]);
+    i = j + 1;
+  }
+  return out;
 }
 
 std::string html(const std::string& s) {

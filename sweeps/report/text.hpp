@@ -18,6 +18,9 @@ std::string num(const std::optional<double>& v);
 /// A number for people: `digits` significant digits; "–" for a missing value, "∞" / "−∞".
 std::string show(double v, int digits = 3);
 
+/// Run ids for a caption, consecutive ones as ranges: "3, 5–9, 12" (sorted, without repeats).
+std::string id_ranges(std::vector<std::int64_t> ids);
+
 /// `s` escaped for HTML text and attribute values.
 std::string html(const std::string& s);
 

@@ -102,14 +102,27 @@ std::vector<MetricsRow> read_metrics(Database& db, std::int64_t run_id) {
   // off_target_energy (irrep groups) exists from schema version 3 on.
   const bool with_energy = has_column(db, "metrics", "off_target_energy");
   Statement s = db.prepare(fmt::format(
-      "SELECT step, binary_gap, max_offtarget_mp, effective_dim, drift_q, drift_s, drift_c, {} "
+      "SELECT step, train_loss, test_loss, train_acc, test_acc, binary_gap, max_offtarget_mp, "
+      "effective_dim, drift_q, drift_s, drift_c, {} "
       "FROM metrics WHERE run_id = ?1 ORDER BY step",
       with_energy ? "off_target_energy" : "NULL"));
   s.bind(1, run_id);
   std::vector<MetricsRow> rows;
   while (s.step()) {
-    rows.push_back({s.integer(0), s.opt_real(1), s.opt_real(2), s.opt_real(3), s.opt_real(4),
-                    s.opt_real(5), s.opt_real(6), s.opt_real(7)});
+    MetricsRow r;
+    r.step = s.integer(0);
+    r.train_loss = s.opt_real(1);
+    r.test_loss = s.opt_real(2);
+    r.train_acc = s.opt_real(3);
+    r.test_acc = s.opt_real(4);
+    r.binary_gap = s.opt_real(5);
+    r.max_offtarget_mp = s.opt_real(6);
+    r.effective_dim = s.opt_real(7);
+    r.drift_q = s.opt_real(8);
+    r.drift_s = s.opt_real(9);
+    r.drift_c = s.opt_real(10);
+    r.off_target_energy = s.opt_real(11);
+    rows.push_back(r);
   }
   return rows;
 }

@@ -52,6 +52,8 @@ std::optional<RunInfo> read_run_info(Database& db, std::int64_t run_id);
 /// One logged step of a run (missing values: not recorded).
 struct MetricsRow {
   std::int64_t step = 0;
+  std::optional<double> train_loss, test_loss, train_acc,
+      test_acc;  ///< test: NULL without a test set
   std::optional<double> binary_gap, max_offtarget_mp, effective_dim, drift_q, drift_s, drift_c;
   std::optional<double> off_target_energy;  ///< irrep groups, schema >= 3
 };

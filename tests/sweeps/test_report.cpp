@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "symsweep/core/error.hpp"
@@ -502,6 +503,317 @@ TEST_F(ReportTest, InputErrorsAndAMissingGnuplot) {
   o = options();
   o.out = empty;  // a file, not a directory
   EXPECT_THROW(run_report(o), InputError);
+}
+
+/// The numeric rows of a report data file, per block (blocks end at a blank line; comments
+/// skipped).
+std::vector<std::vector<std::vector<double>>> blocks_of(const fs::path& p) {
+  std::vector<std::vector<std::vector<double>>> blocks(1);
+  std::istringstream in(read(p));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line[0] == '#') continue;
+    if (line.empty()) {
+      if (!blocks.back().empty()) blocks.emplace_back();
+      continue;
+    }
+    std::istringstream fields(line);
+    std::vector<double> row;
+    std::string field;
+    while (fields >> field) row.push_back(field == "NaN" ? std::nan("") : std::stod(field));
+    blocks.back().push_back(row);
+  }
+  if (blocks.back().empty()) blocks.pop_back();
+  return blocks;
+}
+
+/// The finished runs of a sweep as the test sees them, straight from the database.
+struct TestRun {
+  std::int64_t id;
+  std::string group, augment;
+  int n, h;
+  double fraction, test_acc;
+};
+std::vector<TestRun> finished_runs(const std::string& db, const std::string& sweep) {
+  Database d(db, Database::Mode::kReadOnly);
+  Statement s = d.prepare(
+      "SELECT runs.id, group_spec, augment, group_order, augment_order, data_fraction, test_acc "
+      "FROM runs JOIN sweep_runs ON sweep_runs.run_id = runs.id JOIN sweeps ON sweeps.id = "
+      "sweep_runs.sweep_id WHERE "
+      "sweeps.name = ?1 AND status = 'done' AND test_acc IS NOT NULL ORDER BY runs.id");
+  s.bind(1, sweep);
+  std::vector<TestRun> out;
+  while (s.step()) {
+    out.push_back({s.integer(0), s.text(1), s.text(2), static_cast<int>(s.integer(3)),
+                   static_cast<int>(s.integer(4)), s.real(5), s.real(6)});
+  }
+  return out;
+}
+
+/// The default dynamics run of a report (its single run figure).
+std::int64_t shown_run(const fs::path& dir) {
+  const std::vector<std::int64_t> ids = run_ids(dir);
+  EXPECT_EQ(ids.size(), 1u);
+  return ids.empty() ? 0 : ids[0];
+}
+
+TEST_F(ReportTest, AccuracyAgainstFractionHasOneRowPerLineAndFractionWithItsSpread) {
+  for (const bool fitted : {false, true}) {
+    SCOPED_TRACE(fitted ? "fitted" : "not fitted");
+    fs::remove_all(out_);
+    if (fitted) {
+      fit();
+    } else {
+      clear_fits();
+    }
+    const ReportOptions o = options("law");
+    ASSERT_EQ(report(o), 0);
+    const fs::path dir = o.out;
+    expect_figure(dir, "law-acc");
+    // The same lines and values as the database: per (|H|, group) one block, per fraction one
+    // row with the median of the seeds' final accuracies inside [min, max] and the quartiles.
+    // Fractions as keys to 6 digits (the data file prints 10).
+    std::map<std::tuple<int, int, std::string>, std::vector<double>> expected;
+    const std::vector<TestRun> runs = finished_runs(db_, "law");
+    for (const TestRun& r : runs) {
+      expected[{r.h, r.n, fmt::format("{:.6g}", r.fraction)}].push_back(r.test_acc);
+    }
+    std::set<std::pair<int, int>> lines;
+    for (const auto& [key, v] : expected) lines.emplace(std::get<0>(key), std::get<1>(key));
+    const auto blocks = blocks_of(dir / "law-acc.dat");
+    EXPECT_EQ(blocks.size(), lines.size());
+    std::size_t rows = 0;
+    for (const auto& block : blocks) {
+      std::set<double> fractions;
+      for (const auto& row : block) {
+        ASSERT_EQ(row.size(), 9u);
+        const double f = row[0], median = row[1], lo = row[2], hi = row[3];
+        EXPECT_TRUE(fractions.insert(f).second) << "fraction " << f << " twice in a line";
+        EXPECT_LE(lo, row[4]);
+        EXPECT_LE(row[4], median);
+        EXPECT_LE(median, row[5]);
+        EXPECT_LE(row[5], hi);
+        const auto it = expected.find(
+            {static_cast<int>(row[8]), static_cast<int>(row[7]), fmt::format("{:.6g}", f)});
+        ASSERT_NE(it, expected.end()) << "a row without runs: f = " << f;
+        std::vector<double> v = it->second;
+        std::sort(v.begin(), v.end());
+        EXPECT_EQ(static_cast<std::size_t>(row[6]), v.size());
+        EXPECT_NEAR(median, 0.5 * (v[(v.size() - 1) / 2] + v[v.size() / 2]), 1e-9);
+        EXPECT_NEAR(lo, v.front(), 1e-9);
+        EXPECT_NEAR(hi, v.back(), 1e-9);
+        ++rows;
+      }
+    }
+    EXPECT_EQ(rows, expected.size());
+    const std::string index = read(dir / "index.html");
+    EXPECT_NE(index.find(fmt::format("From the {} finished runs of sweep “law” with the training "
+                                     "settings <code>width=512 adamw lr=0.003 wd=0.1 s=0.3 "
+                                     "steps=3000 f32</code> (runs {}–{})",
+                                     runs.size(), runs.front().id, runs.back().id)),
+              std::string::npos);
+    if (!fitted) {
+      EXPECT_FALSE(fs::exists(dir / "law-acc-fstar.dat"));
+      EXPECT_NE(index.find("The sweep is not fitted: f*(ε) is not marked."), std::string::npos);
+      continue;
+    }
+    // f*(0.1) of every line that has one, as stored, inside its (clipped) interval, at 1 - eps.
+    Database d(db_, Database::Mode::kReadOnly);
+    std::vector<double> stored;
+    for (const CriticalFractionRow& c : read_critical_fractions(d, "law")) {
+      if (std::abs(c.eps - 0.1) < 1e-12 && c.estimate) stored.push_back(*c.estimate);
+    }
+    ASSERT_FALSE(stored.empty());
+    std::vector<double> marked;
+    for (const auto& block : blocks_of(dir / "law-acc-fstar.dat")) {
+      ASSERT_EQ(block.size(), 1u);
+      const auto& row = block[0];
+      EXPECT_NEAR(row[1], 0.9, 1e-12);
+      EXPECT_LE(row[2], row[0]);
+      EXPECT_LE(row[0], row[3]);
+      marked.push_back(row[0]);
+    }
+    std::sort(stored.begin(), stored.end());
+    std::sort(marked.begin(), marked.end());
+    ASSERT_EQ(marked.size(), stored.size());
+    for (std::size_t i = 0; i < marked.size(); ++i) EXPECT_NEAR(marked[i], stored[i], 1e-9);
+    EXPECT_NE(index.find("Diamonds on the dashed line 1 − ε"), std::string::npos);
+  }
+}
+
+TEST_F(ReportTest, TheDefaultDynamicsRunGeneralises) {
+  const std::vector<TestRun> runs = finished_runs(db_, "law");
+  auto check = [&](const fs::path& dir, auto generalises) {
+    const std::int64_t id = shown_run(dir);
+    const auto shown = std::find_if(runs.begin(), runs.end(), [&](auto& r) { return r.id == id; });
+    ASSERT_NE(shown, runs.end());
+    // Among its cell's generalising runs, the median by fraction (then accuracy, then id).
+    std::vector<const TestRun*> cell;
+    for (const TestRun& r : runs) {
+      if (r.group == shown->group && r.augment == shown->augment && generalises(r)) {
+        cell.push_back(&r);
+      }
+    }
+    ASSERT_FALSE(cell.empty());
+    EXPECT_TRUE(generalises(*shown)) << "run " << id;
+    std::sort(cell.begin(), cell.end(), [](const TestRun* a, const TestRun* b) {
+      return std::tie(a->fraction, a->test_acc, a->id) < std::tie(b->fraction, b->test_acc, b->id);
+    });
+    EXPECT_EQ(cell[(cell.size() - 1) / 2]->id, id);
+    const std::string index = read(dir / "index.html");
+    EXPECT_NE(index.find("a run that generalises, the median by data fraction"),
+              std::string::npos);
+    EXPECT_NE(index.find(fmt::format("of the {} generalising runs", cell.size())),
+              std::string::npos);
+  };
+  // Not fitted: final test accuracy >= 1 - eps (0.1).
+  clear_fits();
+  ReportOptions o = options("law");
+  ASSERT_EQ(report(o), 0);
+  check(o.out, [](const TestRun& r) { return r.test_acc >= 0.9; });
+  EXPECT_NE(read(fs::path(o.out) / "index.html").find("final test accuracy ≥ 1 − ε = 0.9"),
+            std::string::npos);
+
+  // Fitted: above the cell's f*(0.1).
+  fit();
+  fs::remove_all(out_);
+  ASSERT_EQ(report(o), 0);
+  Database d(db_, Database::Mode::kReadOnly);
+  std::map<std::pair<std::string, std::string>, double> fstar;
+  for (const CriticalFractionRow& c : read_critical_fractions(d, "law")) {
+    if (std::abs(c.eps - 0.1) < 1e-12 && c.estimate) fstar[{c.group_spec, c.augment}] = *c.estimate;
+  }
+  check(o.out, [&](const TestRun& r) {
+    const auto it = fstar.find({r.group, r.augment});
+    return it != fstar.end() && r.fraction > it->second;
+  });
+
+  // No run generalises (the best final accuracy of "two strata" is 0.8): the median run by
+  // final test accuracy, and the caption says so.
+  fs::remove_all(out_);
+  o = options("two strata");
+  ASSERT_EQ(report(o), 0);
+  const std::string index = read(fs::path(o.out) / "index.html");
+  EXPECT_NE(index.find("No run of sweep “two strata” generalises"), std::string::npos);
+  EXPECT_EQ(index.find("a run that generalises"), std::string::npos);
+}
+
+TEST_F(ReportTest, TheRunFigureIsTheGrokkingCurveOnLinearAndLogStepAxes) {
+  clear_fits();
+  ReportOptions o = options("law");
+  ASSERT_EQ(report(o), 0);
+  const fs::path dir = o.out;
+  const std::int64_t id = shown_run(dir);
+  const std::string run = "run-" + std::to_string(id);
+  // The metrics file holds the logged accuracies and losses, as stored.
+  Database d(db_, Database::Mode::kReadOnly);
+  Statement s = d.prepare(
+      "SELECT step, train_acc, test_acc, train_loss FROM metrics WHERE run_id = ?1 ORDER BY step");
+  s.bind(1, id);
+  const auto blocks = blocks_of(dir / (run + "-metrics.dat"));
+  ASSERT_EQ(blocks.size(), 1u);
+  std::size_t i = 0;
+  std::int64_t memorised = -1, generalised = -1;
+  for (; s.step(); ++i) {
+    ASSERT_LT(i, blocks[0].size());
+    const auto& row = blocks[0][i];
+    EXPECT_EQ(row[0], static_cast<double>(s.integer(0)));
+    EXPECT_NEAR(row[1], s.real(1), 1e-9);
+    EXPECT_NEAR(row[2], s.real(2), 1e-9);
+    EXPECT_NEAR(row[3], s.real(3), 1e-9 * s.real(3));
+    if (memorised < 0 && s.real(1) >= 0.99) memorised = s.integer(0);
+    if (generalised < 0 && s.real(2) >= 0.9) generalised = s.integer(0);
+  }
+  EXPECT_EQ(i, blocks[0].size());
+  ASSERT_GT(memorised, 0);
+  ASSERT_GT(generalised, 0);
+  const std::string index = read(dir / "index.html");
+  EXPECT_NE(index.find(fmt::format("train accuracy first ≥ 0.99 at step {}", memorised)),
+            std::string::npos);
+  EXPECT_NE(index.find(fmt::format("test accuracy first ≥ 1 − ε = 0.9 at step {}", generalised)),
+            std::string::npos);
+  // Both step axes, with the milestones drawn in every panel; the potentials beneath.
+  const std::string script = read(dir / (run + ".gp"));
+  EXPECT_NE(script.find("set logscale x"), std::string::npos);
+  EXPECT_NE(script.find("unset logscale x"), std::string::npos);
+  EXPECT_NE(script.find(fmt::format("set arrow 1 from first {},", memorised)), std::string::npos);
+  EXPECT_NE(script.find(fmt::format("set arrow 3 from first {},", generalised)), std::string::npos);
+  EXPECT_NE(script.find("using 1:2 with lines lw 2 lc rgb \"#1b9e77\" title \"train\""),
+            std::string::npos);
+  EXPECT_NE(script.find(run + "-rho.dat"), std::string::npos);
+}
+
+TEST_F(ReportTest, IrrepsGetOneKeyEntryEachAndNoColourBox) {
+  clear_fits();
+  ReportOptions o = options("nonabelian");
+  o.run = nonabelian_run(db_, 0);
+  ASSERT_EQ(report(o), 0);
+  const std::string script = read(fs::path(o.out) / ("run-" + std::to_string(o.run) + ".gp"));
+  for (const char* entry : {"title \"τ = 1 (d = 1)\"", "title \"τ = 2 (d = 2)\"",
+                            "title \"τ = 3 (d = 2)\""}) {
+    EXPECT_NE(script.find(entry), std::string::npos) << entry;
+  }
+  std::size_t entries = 0;
+  for (std::size_t at = script.find("title \"τ = "); at != std::string::npos;
+       at = script.find("title \"τ = ", at + 1)) {
+    ++entries;
+  }
+  EXPECT_EQ(entries, 2u * 3);  // each irrep once per step axis
+  EXPECT_EQ(script.find("lc palette"), std::string::npos);
+  EXPECT_EQ(script.find("\nset colorbox"), std::string::npos);
+}
+
+TEST_F(ReportTest, OnePotentialPerCellAcrossFractionsOneColourEach) {
+  fit();
+  const ReportOptions o = options("law");
+  ASSERT_EQ(report(o), 0);
+  const fs::path dir = o.out;
+  const std::vector<TestRun> runs = finished_runs(db_, "law");
+  std::map<std::pair<std::string, std::string>, std::set<double>> cells;
+  for (const TestRun& r : runs) cells[{r.group, r.augment}].insert(r.fraction);
+  const std::string index = read(dir / "index.html");
+  int figures = 0;
+  for (int i = 1; fs::exists(dir / fmt::format("law-cell{}-rho.png", i)); ++i) {
+    const std::string base = fmt::format("law-cell{}-rho", i);
+    expect_figure(dir, base);
+    // One block per fraction of the cell, each with every seed at every step.
+    const auto blocks = blocks_of(dir / (base + ".dat"));
+    std::set<double> fractions;
+    for (const auto& block : blocks) {
+      ASSERT_FALSE(block.empty());
+      fractions.insert(block[0][5]);
+      for (const auto& row : block) {
+        EXPECT_EQ(row[4], 3.0);
+        EXPECT_LE(row[2], row[1]);
+        EXPECT_LE(row[1], row[3]);
+      }
+    }
+    EXPECT_EQ(blocks.size(), fractions.size());
+    EXPECT_EQ(fractions.size(), 10u);
+    // One distinct colour per fraction, one key entry each.
+    std::istringstream script(read(dir / (base + ".gp")));
+    std::set<std::string> colours;
+    std::size_t items = 0;
+    for (std::string line; std::getline(script, line);) {
+      const std::size_t at = line.find("lc rgb \"#");
+      if (line.find(base + ".dat\" index") == std::string::npos || at == std::string::npos) {
+        continue;
+      }
+      EXPECT_NE(line.find("title \"f = "), std::string::npos) << line;
+      colours.insert(line.substr(at + 8, 7));
+      ++items;
+    }
+    EXPECT_EQ(items, fractions.size());
+    EXPECT_EQ(colours.size(), fractions.size());
+    ++figures;
+  }
+  EXPECT_EQ(figures, static_cast<int>(cells.size()));
+  // Rates C_k grow with k in these runs, so the largest final potential is that of k = n - 1;
+  // fit's f* splits the lines into dashed and solid.
+  EXPECT_NE(index.find("frequency k = 29 (of all the frequencies"), std::string::npos);
+  EXPECT_NE(index.find("frequency k = 11 (of all the frequencies"), std::string::npos);
+  EXPECT_NE(index.find("Solid: fractions above the cell's f*(ε = 0.1)"), std::string::npos);
+  EXPECT_NE(read(dir / "law-cell1-rho.gp").find("dt (5, 3)"), std::string::npos);
 }
 
 /// One base cell and, per setting, a cell that differs from it in that setting only: fit's

@@ -471,7 +471,7 @@ TEST_F(FitTest, APartialRefitReplacesOnlyTheRowsItRecomputes) {
   EXPECT_EQ(critical_after.size(), 15u * 5u);
   EXPECT_EQ(scalar(store.db(), "SELECT count(*) FROM critical_fractions WHERE eps IN (0.5, 0.1) "
                                "AND bootstrap = 30 AND seed = 7 AND count_basis = 'sampled' AND "
-                               "method = 'isotonic+seed_bootstrap' AND created >= '" +
+                               "method = 'isotonic+seed_bootstrap' AND created > '" +
                                    first_created + "'"),
             15 * 2);
   EXPECT_EQ(scalar(store.db(), "SELECT count(*) FROM critical_fractions WHERE eps IN (0.2, 0.05, "

@@ -125,8 +125,7 @@ std::string eps_key(std::vector<double> eps) {
 }
 
 FitResultsWriter::FitResultsWriter(Database& db)
-    : db_(db),
-      tx_(db),
+    : tx_(db),
       put_critical_(db.prepare(
           "INSERT INTO critical_fractions (sweep, cell, group_spec, group_order, augment, "
           "augment_order, width, eps, estimate, low, high, censoring, reason, runs, seeds, "

@@ -138,7 +138,6 @@ class FitResultsWriter {
   void commit();
 
  private:
-  Database& db_;
   Transaction tx_;
   Statement put_critical_, delete_critical_, put_fit_, delete_fits_, delete_theorem2_,
       put_theorem2_;

@@ -295,6 +295,25 @@ CriticalFraction critical_fraction(const CellData& cell, double eps, int bootstr
   return out;
 }
 
+double interpolate_in_log_f(const std::vector<double>& fractions,
+                            const std::vector<double>& values, double f) {
+  if (fractions.empty() || fractions.size() != values.size()) {
+    throw InputError("interpolation: " + std::to_string(fractions.size()) + " fractions and " +
+                     std::to_string(values.size()) + " values; expected equal, non-zero lengths");
+  }
+  if (!(f > 0.0)) {
+    throw InputError("interpolation: fraction " + format_number(f) + "; expected a value > 0");
+  }
+  if (f <= fractions.front()) return values.front();
+  if (f >= fractions.back()) return values.back();
+  const auto hi = static_cast<std::size_t>(
+      std::upper_bound(fractions.begin(), fractions.end(), f) - fractions.begin());
+  const std::size_t lo = hi - 1;
+  const double t = (std::log(f) - std::log(fractions[lo])) /
+                   (std::log(fractions[hi]) - std::log(fractions[lo]));
+  return values[lo] + t * (values[hi] - values[lo]);
+}
+
 const LawParameter* LawFit::parameter(std::string_view name) const {
   for (const LawParameter& p : parameters) {
     if (p.name == name) return &p;
@@ -328,6 +347,12 @@ LawFit fit_law(const std::vector<CellCritical>& rows, LawModel model, int bootst
       if (!(r.fstar.estimate > 0.0 && r.fstar.estimate <= 1.0)) {
         throw InputError("scaling law: f* = " + format_number(r.fstar.estimate) + " in cell " +
                          std::to_string(r.cell) + "; expected a value in (0, 1]");
+      }
+      if (!(r.count_ratio > 0.0 && std::isfinite(r.count_ratio) && r.count_ratio_low > 0.0 &&
+            std::isfinite(r.count_ratio_low) && r.count_ratio_high > 0.0 &&
+            std::isfinite(r.count_ratio_high))) {
+        throw InputError("scaling law: count ratio " + format_number(r.count_ratio) + " in cell " +
+                         std::to_string(r.cell) + "; expected finite values > 0");
       }
       if (!(r.fstar.eps > 0.0 && r.fstar.eps < 1.0)) {
         throw InputError("scaling law: eps = " + format_number(r.fstar.eps) + " in cell " +
@@ -371,7 +396,7 @@ LawFit fit_law(const std::vector<CellCritical>& rows, LawModel model, int bootst
   for (Eigen::Index i = 0; i < m; ++i) {
     const CellCritical& r = *used[static_cast<std::size_t>(i)];
     const double n = r.n;
-    log_nstar(i) = std::log(r.fstar.estimate * n * n);
+    log_nstar(i) = std::log(r.fstar.estimate * n * n * r.count_ratio);
     offset(i) = model == LawModel::kNLogN ? std::log(n * std::log(n)) : 0.0;
     cluster(i) = static_cast<int>(cluster_of.at(r.cell));
     Eigen::Index col = 0;
@@ -391,9 +416,11 @@ LawFit fit_law(const std::vector<CellCritical>& rows, LawModel model, int bootst
   // 0 where the row has no finite interval.
   Eigen::VectorXd fstar_sd = Eigen::VectorXd::Zero(m);
   for (Eigen::Index i = 0; i < m; ++i) {
-    const CriticalFraction& f = used[static_cast<std::size_t>(i)]->fstar;
-    if (f.low > 0.0 && std::isfinite(f.high) && f.high >= f.low) {
-      fstar_sd(i) = std::log(f.high / f.low) / 3.92;
+    const CellCritical& r = *used[static_cast<std::size_t>(i)];
+    const CriticalFraction& f = r.fstar;
+    const double low = f.low * r.count_ratio_low, high = f.high * r.count_ratio_high;
+    if (low > 0.0 && std::isfinite(high) && high >= low) {
+      fstar_sd(i) = std::log(high / low) / 3.92;
     }
   }
   const Eigen::VectorXd resid = y - x * coef;

@@ -122,7 +122,22 @@ int run_cli(const std::vector<std::string>& args) {
       ->capture_default_str();
   fit->add_option("--bootstrap", fit_opts.bootstrap, "bootstrap replicates for the intervals")
       ->capture_default_str();
-  fit->add_option("--format", fit_opts.format, "table | csv | json")->capture_default_str();
+  fit->add_option("--seed", fit_opts.seed,
+                  "base seed of the bootstrap streams (stored with every row)")
+      ->capture_default_str();
+  fit->add_option("--count", fit_opts.count,
+                  "N* as the sampled pairs f* n^2 (sampled) or the training set after "
+                  "augmentation (augmented)")
+      ->capture_default_str();
+  fit->add_option("--format", fit_opts.format,
+                  "table | csv | json (json: one object with both tables)")
+      ->capture_default_str();
+  fit->add_option("--table", fit_opts.table,
+                  "critical_fractions | fits: print only this table (default: both; "
+                  "--format csv on stdout needs one)");
+  fit->add_option("--out-dir", fit_opts.out_dir,
+                  "with --format csv: write DIR/critical_fractions.csv and DIR/fits.csv instead "
+                  "of stdout");
 
   ReportOptions report_opts;
   CLI::App* report = app.add_subcommand(

@@ -1,7 +1,10 @@
 #include "store/fit_results.hpp"
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
+#include <functional>
 #include <limits>
 #include <map>
 #include <set>
@@ -55,6 +58,20 @@ std::vector<RunWithTestSet> runs_with_test_set(Database& db, const std::string& 
   return rows;
 }
 
+std::vector<RunPairCounts> run_pair_counts(Database& db, const std::string& sweep) {
+  Statement s = db.prepare(fmt::format(
+      "SELECT {}, runs.data_fraction, runs.train_pairs, runs.sampled_pairs{} AND "
+      "runs.train_pairs IS NOT NULL AND runs.sampled_pairs > 0 ORDER BY runs.id",
+      kCellSettingsColumns, kFinishedRunsOfSweep));
+  s.bind(1, sweep);
+  std::vector<RunPairCounts> rows;
+  while (s.step()) {
+    rows.push_back({cell_key(read_cell_settings(s, 0)).cell, s.real(9), s.integer(10),
+                    s.integer(11)});
+  }
+  return rows;
+}
+
 std::vector<RunWithPotentials> runs_with_potentials(Database& db, const std::string& sweep) {
   Statement s = db.prepare(fmt::format(
       "SELECT runs.id, runs.lr{} AND EXISTS (SELECT 1 FROM potentials WHERE potentials.run_id = "
@@ -101,29 +118,39 @@ RunPotentials read_potentials(Database& db, std::int64_t run_id) {
   return out;
 }
 
+std::string eps_key(std::vector<double> eps) {
+  std::sort(eps.begin(), eps.end(), std::greater<>());
+  eps.erase(std::unique(eps.begin(), eps.end()), eps.end());
+  return fmt::format("{}", fmt::join(eps, ","));
+}
+
 FitResultsWriter::FitResultsWriter(Database& db)
-    : db_(db),
-      tx_(db),
+    : tx_(db),
       put_critical_(db.prepare(
           "INSERT INTO critical_fractions (sweep, cell, group_spec, group_order, augment, "
           "augment_order, width, eps, estimate, low, high, censoring, reason, runs, seeds, "
-          "created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-          "?16)")),
+          "created, count_basis, count_ratio, n_star, n_star_low, n_star_high, method, "
+          "bootstrap, seed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+          "?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)")),
+      delete_critical_(db.prepare(
+          "DELETE FROM critical_fractions WHERE sweep = ?1 AND cell = ?2 AND eps = ?3 AND "
+          "count_basis = ?4")),
       put_fit_(db.prepare(
           "INSERT INTO fits (sweep, law, parameter, estimate, low, high, r2, cells, created, "
-          "stratum, model, preferred, fstar_share, warnings) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-          "?8, ?9, ?10, ?11, ?12, ?13, ?14)")),
+          "stratum, model, preferred, fstar_share, warnings, eps, count_basis, method, "
+          "bootstrap, seed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+          "?15, ?16, ?17, ?18, ?19)")),
+      delete_fits_(db.prepare(
+          "DELETE FROM fits WHERE sweep = ?1 AND stratum IS ?2 AND eps IS ?3 AND count_basis = "
+          "?4")),
       delete_theorem2_(db.prepare("DELETE FROM theorem2_fits WHERE run_id = ?1")),
       put_theorem2_(db.prepare(
           "INSERT INTO theorem2_fits (run_id, k, dim, fitted, reason, c, r2, rmse, points, "
           "created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")) {}
 
-void FitResultsWriter::clear_sweep(const std::string& sweep) {
-  db_.prepare("DELETE FROM critical_fractions WHERE sweep = ?1").bind(1, sweep).run();
-  db_.prepare("DELETE FROM fits WHERE sweep = ?1").bind(1, sweep).run();
-}
-
-void FitResultsWriter::add(const CriticalFractionRow& r) {
+void FitResultsWriter::replace(const CriticalFractionRow& r) {
+  delete_critical_.bind(1, r.sweep).bind(2, r.cell).bind(3, r.eps).bind(4, r.settings.count_basis);
+  delete_critical_.run();
   put_critical_.bind(1, r.sweep)
       .bind(2, r.cell)
       .bind(3, r.group_spec)
@@ -139,8 +166,22 @@ void FitResultsWriter::add(const CriticalFractionRow& r) {
       .bind(13, r.reason)
       .bind(14, r.runs)
       .bind(15, r.seeds)
-      .bind(16, r.created);
+      .bind(16, r.created)
+      .bind(17, r.settings.count_basis)
+      .bind(18, r.count_ratio)
+      .bind(19, r.n_star)
+      .bind(20, r.n_star_low)
+      .bind(21, r.n_star_high)
+      .bind(22, r.settings.method)
+      .bind(23, r.settings.bootstrap)
+      .bind(24, r.settings.seed);
   put_critical_.run();
+}
+
+void FitResultsWriter::clear_fits(const std::string& sweep, const std::string& stratum,
+                                  const std::string& eps, const std::string& count_basis) {
+  delete_fits_.bind(1, sweep).bind(2, stratum).bind(3, eps).bind(4, count_basis);
+  delete_fits_.run();
 }
 
 void FitResultsWriter::add(const FitParameterRow& r) {
@@ -160,7 +201,13 @@ void FitResultsWriter::add(const FitParameterRow& r) {
   } else {
     put_fit_.bind(12, std::nullopt);
   }
-  put_fit_.bind(13, r.fstar_share).bind(14, r.warnings);
+  put_fit_.bind(13, r.fstar_share)
+      .bind(14, r.warnings)
+      .bind(15, r.eps)
+      .bind(16, r.settings.count_basis)
+      .bind(17, r.settings.method)
+      .bind(18, r.settings.bootstrap)
+      .bind(19, r.settings.seed);
   put_fit_.run();
 }
 
@@ -192,10 +239,15 @@ bool has_fit_tables(Database& db) {
 bool has_theorem2_table(Database& db) { return has_table(db, "theorem2_fits"); }
 
 std::vector<CriticalFractionRow> read_critical_fractions(Database& db, const std::string& sweep) {
-  Statement s = db.prepare(
+  // The settings and N* exist from schema 8 on (report reads older files unmigrated).
+  const bool v8 = has_column(db, "critical_fractions", "count_basis");
+  Statement s = db.prepare(fmt::format(
       "SELECT sweep, cell, group_spec, group_order, augment, augment_order, width, eps, "
-      "estimate, low, high, censoring, reason, runs, seeds, created FROM critical_fractions "
-      "WHERE sweep = ?1 ORDER BY rowid");
+      "estimate, low, high, censoring, reason, runs, seeds, created, {} FROM critical_fractions "
+      "WHERE sweep = ?1{} ORDER BY rowid",
+      v8 ? "count_basis, count_ratio, n_star, n_star_low, n_star_high, method, bootstrap, seed"
+         : "'sampled', NULL, NULL, NULL, NULL, NULL, NULL, NULL",
+      v8 ? " AND count_basis = 'sampled'" : ""));
   s.bind(1, sweep);
   std::vector<CriticalFractionRow> rows;
   while (s.step()) {
@@ -216,6 +268,21 @@ std::vector<CriticalFractionRow> read_critical_fractions(Database& db, const std
     r.runs = s.integer(13);
     r.seeds = s.integer(14);
     r.created = s.text(15);
+    r.settings.count_basis = s.text(16);
+    r.count_ratio = s.opt_real(17);
+    r.n_star = s.opt_real(18);
+    r.n_star_low = s.opt_real(19);
+    r.n_star_high = s.opt_real(20);
+    r.settings.method = opt_text(s, 21);
+    r.settings.bootstrap = opt_integer(s, 22);
+    r.settings.seed = opt_integer(s, 23);
+    if (!v8 && r.estimate) {  // before schema 8 N* was always f* n^2
+      const double n2 = static_cast<double>(r.group_order) * r.group_order;
+      r.count_ratio = 1.0;
+      r.n_star = *r.estimate * n2;
+      if (r.low) r.n_star_low = *r.low * n2;
+      if (r.high) r.n_star_high = *r.high * n2;
+    }
     rows.push_back(std::move(r));
   }
   return rows;
@@ -224,10 +291,18 @@ std::vector<CriticalFractionRow> read_critical_fractions(Database& db, const std
 std::vector<FitParameterRow> read_fits(Database& db, const std::string& sweep) {
   // fstar_share and warnings exist from schema 7 on (report reads older files unmigrated).
   const bool v7 = has_column(db, "fits", "warnings");
+  // The settings exist from schema 8 on; from then on a stratum and model may hold fits over
+  // several sets of eps (and both count bases): only the newest sampled one is read.
+  const bool v8 = has_column(db, "fits", "count_basis");
   Statement s = db.prepare(fmt::format(
       "SELECT sweep, law, parameter, stratum, model, estimate, low, high, r2, cells, preferred, "
-      "created, {} FROM fits WHERE sweep = ?1 ORDER BY id",
-      v7 ? "fstar_share, warnings" : "NULL, NULL"));
+      "created, {}, {} FROM fits f WHERE sweep = ?1{} ORDER BY id",
+      v7 ? "fstar_share, warnings" : "NULL, NULL",
+      v8 ? "eps, count_basis, method, bootstrap, seed" : "NULL, 'sampled', NULL, NULL, NULL",
+      v8 ? " AND count_basis = 'sampled' AND NOT EXISTS (SELECT 1 FROM fits g WHERE g.sweep = "
+           "f.sweep AND g.stratum IS f.stratum AND g.model IS f.model AND g.count_basis = "
+           "f.count_basis AND g.eps IS NOT f.eps AND g.id > f.id)"
+         : ""));
   s.bind(1, sweep);
   std::vector<FitParameterRow> rows;
   while (s.step()) {
@@ -246,6 +321,11 @@ std::vector<FitParameterRow> read_fits(Database& db, const std::string& sweep) {
     r.created = s.text(11);
     r.fstar_share = s.opt_real(12);
     r.warnings = opt_text(s, 13);
+    r.eps = opt_text(s, 14);
+    r.settings.count_basis = s.text(15);
+    r.settings.method = opt_text(s, 16);
+    r.settings.bootstrap = opt_integer(s, 17);
+    r.settings.seed = opt_integer(s, 18);
     rows.push_back(std::move(r));
   }
   return rows;

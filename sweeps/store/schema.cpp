@@ -198,7 +198,43 @@ CREATE TABLE theorem2_fits (
 ALTER TABLE fits ADD COLUMN fstar_share REAL;
 ALTER TABLE fits ADD COLUMN warnings TEXT;
 )sql",
-    // 7 -> 8: what a logged step measures (the setting `potentials`; the runs of older files
+    // 7 -> 8: every row of fit says how it was made: the count N* is expressed in
+    // (`count_basis`: 'sampled' pairs f* n^2, or 'augmented': the training set after
+    // augmentation), the estimator (`method`), the bootstrap size and the base seed, and (fits)
+    // the eps values the law was fitted over, as text "0.5,0.1". A re-fit replaces only the rows
+    // of the keys it recomputes: critical_fractions (sweep, cell, eps, count_basis), fits
+    // (sweep, stratum, eps, count_basis). Critical fractions carry N* and its interval on their
+    // basis, and `count_ratio`, the factor from f* n^2 to it. Rows made before: the sampled
+    // count (the only one there was), N* = f* n^2; a fit's eps are those of its sweep's
+    // critical fractions (one fit replaced all of a sweep's rows); method, bootstrap and seed
+    // are unknown (NULL).
+    R"sql(
+ALTER TABLE critical_fractions ADD COLUMN count_basis TEXT NOT NULL DEFAULT 'sampled';
+ALTER TABLE critical_fractions ADD COLUMN count_ratio REAL;
+ALTER TABLE critical_fractions ADD COLUMN n_star REAL;
+ALTER TABLE critical_fractions ADD COLUMN n_star_low REAL;
+ALTER TABLE critical_fractions ADD COLUMN n_star_high REAL;
+ALTER TABLE critical_fractions ADD COLUMN method TEXT;
+ALTER TABLE critical_fractions ADD COLUMN bootstrap INTEGER;
+ALTER TABLE critical_fractions ADD COLUMN seed INTEGER;
+UPDATE critical_fractions SET
+  count_ratio = CASE WHEN estimate IS NULL THEN NULL ELSE 1.0 END,
+  n_star = estimate * group_order * group_order,
+  n_star_low = low * group_order * group_order,
+  n_star_high = high * group_order * group_order;
+ALTER TABLE fits ADD COLUMN count_basis TEXT NOT NULL DEFAULT 'sampled';
+ALTER TABLE fits ADD COLUMN eps TEXT;
+ALTER TABLE fits ADD COLUMN method TEXT;
+ALTER TABLE fits ADD COLUMN bootstrap INTEGER;
+ALTER TABLE fits ADD COLUMN seed INTEGER;
+UPDATE fits SET eps = (
+  SELECT group_concat(CAST(e AS TEXT), ',') FROM (
+    SELECT DISTINCT c.eps AS e FROM critical_fractions c WHERE c.sweep = fits.sweep
+    ORDER BY c.eps DESC));
+CREATE INDEX critical_fractions_key ON critical_fractions(sweep, cell, eps, count_basis);
+CREATE INDEX fits_key ON fits(sweep, stratum, eps, count_basis);
+)sql",
+    // 8 -> 9: what a logged step measures (the setting `potentials`; the runs of older files
     // measured every MP, which is what auto chose for them as well as full), and why a run
     // measured only rho_kkk (NULL: it measured what it was asked to).
     R"sql(
@@ -210,6 +246,19 @@ static_assert(std::size(kMigrations) == kSchemaVersion - 1,
               "one migration per schema version after the first");
 
 }  // namespace
+
+void create_schema_at(Database& db, int version) {
+  if (version < 1 || version > kSchemaVersion) {
+    throw DatabaseError(fmt::format("create_schema_at: no schema version {}", version));
+  }
+  Transaction tx(db);
+  db.exec(kSchemaV1);
+  for (int v = 1; v < version; ++v) {
+    db.exec(kMigrations[v - 1]);
+    db.exec(fmt::format("UPDATE schema_version SET version = {}", v + 1));
+  }
+  tx.commit();
+}
 
 void migrate_schema(Database& db) {
   // One transaction from the first look to the last migration: two jobs that open a new file

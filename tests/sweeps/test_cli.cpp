@@ -547,4 +547,114 @@ TEST(Databases, MergeWithABadSecondInputLeavesNoOutput) {
   }
 }
 
+
+// fit never creates a database: a mistyped --db is refused with the file named, exit 3 like
+// every command that reads (README, exit codes: "missing (commands that read)"), and nothing
+// appears: no database, no -wal/-shm, no --out-dir.
+TEST(Databases, FitOnAMissingFileNamesItAndCreatesNothing) {
+  const TempDir dir("symsweep_cli_fit_typo");
+  const std::string typo = dir / "typo.db";
+  for (const std::string& extra :
+       {std::string(), std::string(" --format json --count augmented --eps 0.5"),
+        " --format csv --out-dir " + (dir / "out"), std::string(" --sweep s --bootstrap 10")}) {
+    const std::string args = "fit --db " + typo + extra;
+    const Result r = run(args);
+    expect_refusal(r, 3, args);
+    EXPECT_NE(r.err.find("fit: --db \"" + typo + "\": no such file"), std::string::npos)
+        << args << "\n"
+        << r.err;
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+  // A bad flag is a usage error (2), also before the file is looked at.
+  const Result bad = run("fit --db " + typo + " --count distinct");
+  expect_refusal(bad, 2, "--count distinct");
+  EXPECT_NE(bad.err.find("--count \"distinct\""), std::string::npos) << bad.err;
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+}
+
+/// `symsweep sql --format json` rows of `query` on `db`.
+nlohmann::json sql_rows(const std::string& db, const std::string& query) {
+  const Result r = run("sql --db " + db + " --format json \"" + query + "\"");
+  EXPECT_EQ(r.code, 0) << query << "\n" << r.err;
+  return nlohmann::json::parse(r.out);
+}
+
+// A real sweep with and without augmentation: `fit --count augmented` stores N* = f* n^2 times
+// the runs' recorded growth train_pairs / sampled_pairs (mean over seeds per fraction,
+// linear in log f between the fractions around f*); without augmentation both counts agree.
+TEST(Fit, TheAugmentedCountOfARealSweepIsTheSampledTimesTheRecordedGrowth) {
+  const TempDir dir("symsweep_cli_fit_count");
+  const std::string spec = dir / "s.toml";
+  const std::string db = dir / "s.db";
+  std::ofstream(spec) << "[sweep]\nname = \"s\"\nseeds = 2\n[grid]\ngroup = [\"cyclic:8\"]\n"
+                         "augment = [\"none\", \"order:2\", \"order:4\"]\n"
+                         "data_fraction = [0.1, 0.2, 0.35, 0.5, 0.7, 0.9]\n[train]\n"
+                         "width = 64\nsteps = 300\nlr = 0.01\nlog_every = 0\n";
+  const Result ran = run("run " + spec + " --db " + db);
+  ASSERT_EQ(ran.code, 0) << ran.err;
+  const std::string eps = " --eps 0.9,0.7,0.5,0.3,0.1 --bootstrap 50";
+  const Result sampled = run("fit --db " + db + eps + " --format json");
+  ASSERT_EQ(sampled.code, 0) << sampled.err;
+  const Result augmented = run("fit --db " + db + eps + " --format json --count augmented");
+  ASSERT_EQ(augmented.code, 0) << augmented.err;
+  const nlohmann::json s = nlohmann::json::parse(sampled.out);
+  const nlohmann::json a = nlohmann::json::parse(augmented.out);
+  ASSERT_EQ(s["critical_fractions"].size(), a["critical_fractions"].size());
+  int uncensored = 0, grown = 0;
+  for (std::size_t i = 0; i < a["critical_fractions"].size(); ++i) {
+    const nlohmann::json& ra = a["critical_fractions"][i];
+    const nlohmann::json& rs = s["critical_fractions"][i];
+    ASSERT_EQ(ra["augment"], rs["augment"]);
+    ASSERT_EQ(ra["eps"], rs["eps"]);
+    EXPECT_EQ(ra["count"], "augmented");
+    EXPECT_EQ(rs["count"], "sampled");
+    EXPECT_EQ(ra["f_star"], rs["f_star"]);  // one f*, two counts
+    if (ra["f_star"].is_null()) continue;
+    ++uncensored;
+    const double fstar = ra["f_star"];
+    const nlohmann::json growth = sql_rows(
+        db, "SELECT data_fraction AS f, avg(CAST(train_pairs AS REAL) / sampled_pairs) AS r "
+            "FROM runs WHERE augment = '" + ra["augment"].get<std::string>() +
+                "' AND status = 'done' GROUP BY data_fraction ORDER BY data_fraction");
+    std::vector<double> fs, rs_;
+    for (const auto& g : growth) {
+      fs.push_back(g["f"]);
+      rs_.push_back(g["r"]);
+    }
+    ASSERT_EQ(fs.size(), 6u);
+    double ratio = rs_.front();
+    if (fstar >= fs.back()) ratio = rs_.back();
+    for (std::size_t k = 0; k + 1 < fs.size(); ++k) {
+      if (fs[k] <= fstar && fstar <= fs[k + 1]) {
+        const double t = std::log(fstar / fs[k]) / std::log(fs[k + 1] / fs[k]);
+        ratio = rs_[k] + t * (rs_[k + 1] - rs_[k]);
+        break;
+      }
+    }
+    const double n_sampled = rs["N_star"];
+    const double n_augmented = ra["N_star"];
+    EXPECT_NEAR(n_sampled, fstar * 64.0, 1e-9 * n_sampled);
+    EXPECT_NEAR(n_augmented, n_sampled * ratio, 1e-9 * n_augmented) << ra.dump();
+    if (ra["augment"] == "none") {
+      EXPECT_EQ(n_augmented, n_sampled) << ra.dump();
+      EXPECT_EQ(ratio, 1.0);  // without augmentation the training set is the sampled pairs
+    } else {
+      EXPECT_GT(ratio, 1.0);
+      EXPECT_LE(ratio, 4.0 + 1e-12);  // never more than |H| times the sampled pairs
+      ++grown;
+    }
+  }
+  EXPECT_GT(uncensored, 0);
+  EXPECT_GT(grown, 0);
+  // The stored rows of both counts are there side by side, with their settings.
+  const nlohmann::json stored = sql_rows(
+      db, "SELECT count_basis, count(*) AS n, min(bootstrap) AS b FROM critical_fractions "
+          "GROUP BY count_basis ORDER BY count_basis");
+  ASSERT_EQ(stored.size(), 2u);
+  EXPECT_EQ(stored[0]["count_basis"], "augmented");
+  EXPECT_EQ(stored[0]["n"], a["critical_fractions"].size());
+  EXPECT_EQ(stored[0]["b"], 50);
+  EXPECT_EQ(stored[1]["count_basis"], "sampled");
+}
+
 }  // namespace

@@ -207,6 +207,9 @@ TEST_F(StoreTest, VersionOneFilesMigrateForwardKeepingTheirRows) {
     store.db().exec("UPDATE runs SET drift_q = 0.25");
     store.db().exec(
         "ALTER TABLE runs DROP COLUMN potentials; ALTER TABLE runs DROP COLUMN potentials_note; "
+        "DROP INDEX fits_key; ALTER TABLE fits DROP COLUMN count_basis; "
+        "ALTER TABLE fits DROP COLUMN eps; ALTER TABLE fits DROP COLUMN method; "
+        "ALTER TABLE fits DROP COLUMN bootstrap; ALTER TABLE fits DROP COLUMN seed; "
         "ALTER TABLE fits DROP COLUMN fstar_share; ALTER TABLE fits DROP COLUMN warnings; "
         "DROP TABLE theorem2_fits; ALTER TABLE runs RENAME COLUMN drift_q TO conservation_drift; "
         "ALTER TABLE runs DROP COLUMN beta1; ALTER TABLE runs DROP COLUMN beta2; "
@@ -244,6 +247,14 @@ TEST_F(StoreTest, VersionOneFilesMigrateForwardKeepingTheirRows) {
   EXPECT_EQ(count(store, "SELECT count(*) FROM pragma_table_info('fits') "
                          "WHERE name IN ('fstar_share', 'warnings')"),
             2);
+  // Version 8: how each fit row was made.
+  EXPECT_EQ(count(store, "SELECT count(*) FROM pragma_table_info('fits') WHERE name IN "
+                         "('count_basis', 'eps', 'method', 'bootstrap', 'seed')"),
+            5);
+  EXPECT_EQ(count(store, "SELECT count(*) FROM pragma_table_info('critical_fractions') WHERE "
+                         "name IN ('count_basis', 'count_ratio', 'n_star', 'n_star_low', "
+                         "'n_star_high', 'method', 'bootstrap', 'seed')"),
+            8);
   // A file from a newer symsweep is refused rather than misread.
   store.db().exec("UPDATE schema_version SET version = 99");
   EXPECT_THROW(ResultsStore(path_, Database::Mode::kReadWrite), Error);

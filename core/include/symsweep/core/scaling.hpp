@@ -67,7 +67,17 @@ struct CellCritical {
   int n = 0;        ///< group order, >= 2
   int h_order = 1;  ///< |H|, >= 1
   CriticalFraction fstar;
+  /// The count N* the law is fitted against, per sampled pair: N* = f* n^2 count_ratio, and
+  /// at the ends of the f* interval f n^2 count_ratio_low / _high. 1 for the sampled count;
+  /// the training set's growth by augmentation for the augmented one. Finite and > 0.
+  double count_ratio = 1.0, count_ratio_low = 1.0, count_ratio_high = 1.0;
 };
+
+/// `value` at fraction `f`, interpolated linearly in log f between the two points of
+/// (`fractions`, `values`) that bracket f, and held at the end values outside them.
+/// `fractions` is ascending, positive and as long as `values` (non-empty); f > 0.
+double interpolate_in_log_f(const std::vector<double>& fractions,
+                            const std::vector<double>& values, double f);
 
 /// The two n-dependences of docs/scaling-laws.md, both times |H|^-gamma eps^-beta when those vary.
 enum class LawModel {
@@ -84,7 +94,7 @@ struct LawParameter {
   double fstar_share = 0.0;
 };
 
-/// A least-squares fit of log N* = log(f* n^2) over the uncensored rows.
+/// A least-squares fit of log N* = log(f* n^2 count_ratio) over the uncensored rows.
 struct LawFit {
   LawModel model = LawModel::kPower;
   std::string law;  ///< the formula, e.g. "N* = C n^alpha |H|^-gamma"

@@ -424,7 +424,10 @@ SweepSpec parse_spec(const std::string& text, const std::string& path, const Spe
   std::vector<Block> blocks;
   std::optional<std::int64_t> runs = 0;  // all blocks' runs together, before expanding
   std::vector<std::string> sizes;        // each block's "factor x factor" for the message
-  for (const auto& [grid, label] : grids) {
+  for (const auto& named : grids) {
+    // Named, not a structured binding: the lambda below captures them.
+    const toml::table* grid = named.first;
+    const std::string& label = named.second;
     Block blk;
     blk.table = grid;
     blk.label = label;

@@ -6,7 +6,11 @@
 # (torch / symsweep alternate, the order flips every round) and the table shows medians over the
 # rounds, since the machine is shared and noisy. Alongside: OpenBLAS's own single-thread sgemm
 # rate and Eigen's rate (what core's products run on) on the step's three product shapes, and the
-# step's rate as a share of OpenBLAS's (the issue's reference).
+# step's rate as a share of OpenBLAS's (the issue's reference); and, from bench_peak (run once per
+# invocation), the machine's single-core f32 FMA peak and the step's rate as a share of it ("of
+# FMA peak"), against the peak of the widest ISA symsweep's kernels use (AVX2 with
+# ISA=x86-64-v3; otherwise AVX-512 when bench_step's `kernels`, or else `core_products`, names
+# AVX-512).
 #
 #   tests/bench/compare_torch.sh [BUILD_DIR]       (default: <repo>/build)
 #
@@ -15,6 +19,9 @@
 # TORCH_STEPS_L (30), PYTHON (/usr/bin/python3: Debian's python with torch), SYMSWEEP_BENCH_RAW
 # (a file to which the raw JSON lines are appended), IDLE_MIN / IDLE_WINDOW / IDLE_TIMEOUT (wait
 # before each run until the CPUs are that idle; see wait_idle.sh; default: no waiting).
+# ISA (default unset: each binary's automatic choice): ISA=x86-64-v3 exports SYMSWEEP_ISA=x86-64-v3
+# to bench_step (symsweep's AVX2 kernels) and ATEN_CPU_CAPABILITY=avx2 to PyTorch (its own AVX2
+# kernels); ISA=x86-64-v4 exports SYMSWEEP_ISA=x86-64-v4 and ATEN_CPU_CAPABILITY=avx512.
 # OPENBLAS_CORETYPE is the machine's setting and applies to both torch and the OpenBLAS
 # reference (Haswell here: the AVX2 kernels); this script neither sets nor changes it.
 # See README.md.
@@ -34,14 +41,23 @@ reps=${BENCH_REPS:-3}
 cases=${CASES:-S L}
 
 bench=$build/tests/bench/bench_step
+peak=$build/tests/bench/bench_peak
 torch_ref=${TORCH_REFERENCE:-$script_dir/torch_reference.py}
 [[ -x $bench ]] || die "$bench not found: build it (cmake --build $build --target bench_step)"
+[[ -x $peak ]] || die "$peak not found: build it (cmake --build $build --target bench_peak)"
 [[ -f $torch_ref ]] || die "$torch_ref not found (set TORCH_REFERENCE)"
 command -v jq >/dev/null || die "jq is required"
 "$python" -c 'import torch, numpy' 2>/dev/null ||
   die "$python cannot import torch and numpy (Debian: python3-torch python3-numpy; or set PYTHON)"
 
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+isa=${ISA:-}
+case $isa in
+  "") ;;
+  x86-64-v3) export SYMSWEEP_ISA=x86-64-v3 ATEN_CPU_CAPABILITY=avx2 ;;
+  x86-64-v4) export SYMSWEEP_ISA=x86-64-v4 ATEN_CPU_CAPABILITY=avx512 ;;
+  *) die "ISA=$isa: expected x86-64-v3, x86-64-v4 or unset" ;;
+esac
 
 raw=$(mktemp)
 trap 'rm -f "$raw" "$raw.err"' EXIT
@@ -68,7 +84,11 @@ run_symsweep() {  # case
 
 echo "# $(date -u +%Y-%m-%dT%H:%MZ)  $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
      "$(getconf _NPROCESSORS_ONLN) cores, one thread each; $rounds rounds, medians;" \
-     "load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+     "load average $(cut -d' ' -f1-3 /proc/loadavg);" \
+     "ISA=${isa:-unset} (SYMSWEEP_ISA=${SYMSWEEP_ISA-unset}, ATEN_CPU_CAPABILITY=${ATEN_CPU_CAPABILITY-unset})" >&2
+echo "# bench_peak (single-core f32 FMA peak)" >&2
+wait_idle
+"$peak" 2>"$raw.err" | jq -c '{tool: "peak"} + .' >>"$raw" || { cat "$raw.err" >&2; die "bench_peak failed"; }
 for ((r = 1; r <= rounds; r++)); do
   for c in $cases; do
     echo "# round $r/$rounds case $c" >&2
@@ -82,17 +102,34 @@ echo "# done, load average $(cut -d' ' -f1-3 /proc/loadavg); OpenBLAS core" \
      "per round (ms/step):" >&2
 if [[ -n ${SYMSWEEP_BENCH_RAW:-} ]]; then cat "$raw" >>"$SYMSWEEP_BENCH_RAW"; fi
 jq -s -r '
-  group_by(.case)[] | "#   \(.[0].case): " + (group_by(.tool) | map(.[0].tool + " "
+  map(select(.tool != "peak")) | group_by(.case)[] | "#   \(.[0].case): " + (group_by(.tool) | map(.[0].tool + " "
     + (map(.step_ms * 1000 | round / 1000 | tostring) | join(" "))) | join(", "))
 ' "$raw" >&2
 
+# The FMA peak each case is compared with: AVX2's with ISA=x86-64-v3, else that of the widest ISA
+# the kernels use (bench_step's `kernels` when it reports them, else its `core_products`).
+# Header: the peaks, the kernels (if reported) and the peak used.
+jq -s -r --arg isa "$isa" '
+  (map(select(.tool == "peak"))[0]) as $p
+  | (map(select(.tool == "symsweep") | .kernels // empty | tostring) | unique) as $k
+  | (map(select(.tool == "symsweep") | .core_products // empty) | unique) as $cp
+  | "# FMA peak: AVX2 \($p.avx2_fma_gflops // "n/a" | if type == "number" then . * 10 | round / 10 else . end) GFLOP/s, "
+    + "AVX-512 \($p.avx512_fma_gflops // "n/a" | if type == "number" then . * 10 | round / 10 else . end) GFLOP/s (\($p.cpu));"
+    + " symsweep kernels: \(if ($k | length) > 0 then $k | join(", ") else "not reported" end);"
+    + " core products: \($cp | join(", ")); ISA=\(if $isa == "" then "unset" else $isa end)"
+' "$raw"
+
 # Table: medians over the rounds of each column.
-jq -s -r --arg cases "$cases" '
+jq -s -r --arg cases "$cases" --arg isa "$isa" '
   def median: sort | if length % 2 == 1 then .[length / 2 | floor]
                      else (.[length / 2 - 1] + .[length / 2]) / 2 end;
   def f(d): . * pow(10; d) | round / pow(10; d) | tostring;
+  def widest: if $isa == "x86-64-v3" then "avx2"
+    else ((.kernels // .core_products // "") | tostring | ascii_downcase) as $k
+      | if ($k | test("512|v4|skylakex|cooperlake|sapphire")) then "avx512" else "avx2" end end;
   . as $all
-  | "case  torch_ms  symsweep_ms  speedup  OpenBLAS_GFLOP/s  Eigen_GFLOP/s  symsweep_GFLOP/s  %_of_OpenBLAS",
+  | ($all | map(select(.tool == "peak"))[0]) as $peak
+  | "case  torch_ms  symsweep_ms  speedup  OpenBLAS_GFLOP/s  Eigen_GFLOP/s  symsweep_GFLOP/s  %_of_OpenBLAS  FMA_peak_GFLOP/s  %_of_FMA_peak",
     ($cases | split(" ") | map(select(length > 0))[] as $c
      | ($all | map(select(.case == $c and .tool == "torch")  | .step_ms) | median) as $t
      | ($all | map(select(.case == $c and .tool == "symsweep"))) as $s
@@ -100,6 +137,10 @@ jq -s -r --arg cases "$cases" '
      | ($s | map(.openblas_gflops) | median) as $blas
      | ($s | map(.eigen_gflops) | median) as $eigen
      | ($s | map(.step_gflops) | median) as $rate
+     | (if ($s[0] | widest) == "avx512" and $peak.avx512_fma_gflops != null
+        then ["avx512", $peak.avx512_fma_gflops] else ["avx2", $peak.avx2_fma_gflops] end) as [$w, $pk]
      | [$c, ($t | f(3)), ($ms | f(3)), ($t / $ms | f(2)), ($blas | f(1)), ($eigen | f(1)),
-        ($rate | f(1)), (100 * $rate / $blas | f(1))] | join("  "))
+        ($rate | f(1)), (100 * $rate / $blas | f(1)),
+        (if $pk == null then "n/a" else ($pk | f(1)) + "_(" + $w + ")" end),
+        (if $pk == null then "n/a" else (100 * $rate / $pk | f(1)) end)] | join("  "))
 ' "$raw" | column -t

@@ -280,7 +280,7 @@ ms() { awk -v x="$1" -v d="${2:-1}" 'BEGIN { printf "%.*f", d, 1000 * x }'; }
     "later logged measurement (\(.group))\t\(.measure_ms | m)\tbench_fixed: core::measure, median of the following ones"
   ' "$tmp/fixed.jsonl"
   row "commit of a result" "$zgap_mean" \
-    "runs table of a 0-step sweep ($zruns runs): mean gap finished_at -> next started_at (commit + next run; median $zgap_med, ms timestamps); the sweep above: mean $gap_mean, median $gap_med"
+    "runs table of a 0-step sweep ($zruns runs): mean gap finished_at -> next started_at (commit + next run; $zgap_n gaps, median $zgap_med, ms timestamps); the sweep above: mean $gap_mean, median $gap_med ($gap_n gaps)"
   row "0-step run, overhead per run" "$zover" \
     "0-step sweep of the grid x $zero_seeds seeds ($zruns runs): (wall - invocation start-up - sum of train() / $teams teams) / runs; bench_dispatch, $zruns 0-step runs of $biggest without a database: $dover"
   row "sweep: run outside train()" "$span_out" \

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "kernels/kernels.hpp"
 #include "random.hpp"
 
 namespace symsweep::core {
@@ -57,118 +58,26 @@ Particles<T> particles_from_stacked(const Eigen::MatrixXd& z, ShardRange range) 
   return p;
 }
 
-namespace {
-
-constexpr std::size_t kChunk = 2048;
-
-/// Global outputs o (n x count) of samples [begin, begin + count), times q (not yet averaged).
-template <typename T>
-void forward_block(const Particles<T>& p, const Samples& s, std::size_t begin, std::size_t count,
-                   Reducer& reducer, typename Particles<T>::Mat& h,
-                   typename Particles<T>::Mat& out) {
-  h.resize(p.local_count(), static_cast<Eigen::Index>(count));
-  for (std::size_t i = 0; i < count; ++i) {
-    h.col(i) = (p.a.col(s.a1[begin + i]) + p.b.col(s.a2[begin + i])).array().square();
-  }
-  out.noalias() = p.c.transpose() * h;
-  reducer.sum(out.data(), static_cast<std::size_t>(out.size()));
+std::int64_t loss_chunk_pairs(std::int64_t q_local, int n) {
+  const std::int64_t per_pair = 2 * std::max<std::int64_t>(q_local, 1) + std::max(n, 1);
+  return std::max<std::int64_t>(kLossChunkMin, kLossChunkElements / per_pair);
 }
-
-}  // namespace
 
 template <typename T>
 Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> outputs(const Particles<T>& p,
                                                         const Samples& samples, Reducer& reducer) {
-  using Mat = typename Particles<T>::Mat;
-  Mat result(p.n(), static_cast<Eigen::Index>(samples.size()));
-  Mat h, out;
-  const T inv_q = T(1) / static_cast<T>(p.global_count);
-  for (std::size_t begin = 0; begin < samples.size(); begin += kChunk) {
-    const std::size_t count = std::min(kChunk, samples.size() - begin);
-    forward_block(p, samples, begin, count, reducer, h, out);
-    result.middleCols(static_cast<Eigen::Index>(begin), static_cast<Eigen::Index>(count)) =
-        out * inv_q;
-  }
-  return result;
+  return kernels().typed<T>().outputs(p, samples, reducer);
 }
 
 template <typename T>
 Evaluation evaluate(const Particles<T>& p, const Samples& samples, Reducer& reducer) {
-  Evaluation ev;
-  ev.count = samples.size();
-  if (samples.size() == 0) {
-    ev.loss = ev.accuracy = std::numeric_limits<double>::quiet_NaN();
-    return ev;
-  }
-  typename Particles<T>::Mat h, out;
-  const int n = p.n();
-  const double scale = 1.0 / (static_cast<double>(p.global_count) * 2.0 * n);
-  std::size_t correct = 0;
-  Eigen::VectorXd r(n);
-  for (std::size_t begin = 0; begin < samples.size(); begin += kChunk) {
-    const std::size_t count = std::min(kChunk, samples.size() - begin);
-    forward_block(p, samples, begin, count, reducer, h, out);
-    for (std::size_t i = 0; i < count; ++i) {
-      const auto col = out.col(static_cast<Eigen::Index>(i));
-      Eigen::Index best = 0;
-      col.maxCoeff(&best);
-      const int y = samples.y[begin + i];
-      if (best == y) ++correct;
-      r = col.template cast<double>() * scale;
-      r[y] -= 1.0;
-      r.array() -= r.mean();
-      ev.loss_sum += r.squaredNorm();
-    }
-  }
-  ev.loss = ev.loss_sum / static_cast<double>(samples.size());
-  ev.accuracy = static_cast<double>(correct) / static_cast<double>(samples.size());
-  return ev;
+  return kernels().typed<T>().evaluate(p, samples, reducer);
 }
 
 template <typename T>
 double loss_and_gradient(const Particles<T>& p, const Samples& train, Reducer& reducer,
                          Workspace<T>& ws, Gradient<T>& grad) {
-  const int n = p.n();
-  const Eigen::Index m = static_cast<Eigen::Index>(train.size());
-  const Eigen::Index ql = p.local_count();
-  auto& h = ws.h;
-  auto& s = ws.s;
-  auto& g = ws.out;
-  h.resize(ql, m);
-  s.resize(ql, m);
-  for (Eigen::Index i = 0; i < m; ++i) {
-    h.col(i) = p.a.col(train.a1[i]) + p.b.col(train.a2[i]);
-    s.col(i) = h.col(i).array().square();
-  }
-  // o = (1/q) C^T S, the sum over particles made global by the reducer.
-  g.noalias() = p.c.transpose() * s;
-  reducer.sum(g.data(), static_cast<std::size_t>(g.size()));
-
-  // Residual r = P(o/(2n) - e_y) and dH/do = r / (n m); the 1/q of the backward products is
-  // folded in here so that no product needs a separate scaling pass.
-  const T out_scale = T(1) / (static_cast<T>(p.global_count) * T(2) * static_cast<T>(n));
-  const T grad_scale = T(1) / (static_cast<T>(n) * static_cast<T>(m) * static_cast<T>(p.global_count));
-  double loss = 0.0;
-  for (Eigen::Index i = 0; i < m; ++i) {
-    auto col = g.col(i);
-    col *= out_scale;
-    col[train.y[i]] -= T(1);
-    col.array() -= col.mean();
-    loss += static_cast<double>(col.squaredNorm());
-    col *= grad_scale;
-  }
-  loss /= static_cast<double>(m);
-
-  grad.c.noalias() = s * g.transpose();  // dH/dC = (1/q) S G^T
-  s.noalias() = p.c * g;                 // dH/dS = (1/q) C G, reusing S's buffer
-  grad.a.setZero(ql, n);
-  grad.b.setZero(ql, n);
-  for (Eigen::Index i = 0; i < m; ++i) {
-    h.col(i) = T(2) * h.col(i).cwiseProduct(s.col(i));  // dH/dh = 2 h * dH/dS
-    grad.a.col(train.a1[i]) += h.col(i);
-    grad.b.col(train.a2[i]) += h.col(i);
-  }
-  return loss;
+  return kernels().typed<T>().loss_and_gradient(p, train, reducer, ws, grad);
 }
 
 #define SYMSWEEP_INSTANTIATE(T)                                                                \

@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "symsweep/core/model.hpp"
+
 namespace symsweep::core {
 
 namespace {
@@ -93,9 +95,11 @@ ResourceEstimate estimate_resources(const TaskShape& task, const RunConfig& cfg,
   m.particles = 3.0 * ql * n * b + 24.0 * ql;  // a, b, c and the initial invariants (f64)
   m.optimizer = adamw ? 6.0 * ql * n * b : 0.0;
   m.gradient = 3.0 * ql * n * b;
-  // loss_and_gradient: h and s (q_local x |T|) and the outputs (n x |T|); a team's in-place
-  // all-reduce of the outputs may need a scratch copy of them.
-  m.activations = 2.0 * ql * tr * b + n * tr * b + (ranks > 1 ? n * tr * b : 0.0);
+  // loss_and_gradient, per chunk of the training pairs: h and s (q_local x chunk) and the
+  // outputs (n x chunk); a team's in-place all-reduce of the outputs may need a scratch copy.
+  const double chunk = std::min(
+      tr, static_cast<double>(loss_chunk_pairs(static_cast<std::int64_t>(ql), task.order)));
+  m.activations = 2.0 * ql * chunk * b + n * chunk * b + (ranks > 1 ? n * chunk * b : 0.0);
   // One StepMetrics per logged step, with rho_kkk (n - 1 complex) or one IrrepValue per irrep.
   const double per_log = 320.0 + (task.mp == MpKind::kCharacters ? 16.0 * n
                                   : task.mp == MpKind::kIrreps   ? 32.0 * n

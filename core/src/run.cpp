@@ -1,10 +1,14 @@
 #include "symsweep/core/run.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include "symsweep/core/checkpoint.hpp"
 #include "symsweep/core/error.hpp"
 #include "symsweep/core/fields.hpp"
+#include "symsweep/core/isa.hpp"
 
 namespace symsweep::core {
 
@@ -50,6 +54,20 @@ double estimated_cost(const RunConfig& cfg, int group_order) {
 }
 
 namespace {
+
+/// Collective on the team: the kernels' level its ranks run, "LOW..HIGH (mixed)" when they
+/// differ (nodes of different CPUs in one team).
+std::string team_kernels(Reducer& reducer) {
+  const std::vector<std::string> levels = kernel_isas();
+  const std::string mine = kernel_isa();
+  const auto index = static_cast<double>(
+      std::find(levels.begin(), levels.end(), mine) - levels.begin());
+  double range[2] = {index, -index};  // {max, -min}
+  reducer.max(range, 2);
+  const auto hi = static_cast<std::size_t>(range[0]), lo = static_cast<std::size_t>(-range[1]);
+  if (lo == hi || hi >= levels.size()) return mine;
+  return levels[lo] + ".." + levels[hi] + " (mixed)";
+}
 
 /// Rows [offset, offset + count) of a whole-network matrix.
 template <typename M>
@@ -192,6 +210,7 @@ RunOutcome execute_run(const RunConfig& cfg, Reducer& reducer, GroupContextCache
   if (task.dual() != nullptr) {
     out.potentials_note = potentials_note(cfg.train, out.group_order, out.train_pairs);
   }
+  out.kernels = team_kernels(reducer);
   out.result = cfg.train.precision == Precision::kF32
                    ? train_shard<float>(task, split, cfg.train, reducer, on_log, particles, control)
                    : train_shard<double>(task, split, cfg.train, reducer, on_log, particles,

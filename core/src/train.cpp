@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "kernels/kernels.hpp"
 #include "symsweep/core/error.hpp"
 
 namespace symsweep::core {
@@ -142,25 +143,6 @@ StepMetrics measure(const GroupContext& task, const Split& split, const Particle
   return m;
 }
 
-namespace {
-
-template <typename T>
-void adamw_update(typename Particles<T>::Mat& w, const typename Particles<T>::Mat& g,
-                  typename Particles<T>::Mat& m, typename Particles<T>::Mat& v,
-                  const TrainConfig& cfg, double bc1, double bc2) {
-  const T lr = static_cast<T>(cfg.lr);
-  const T decay = static_cast<T>(1.0 - cfg.lr * cfg.weight_decay);
-  const T b1 = static_cast<T>(cfg.beta1), b2 = static_cast<T>(cfg.beta2);
-  const T step = lr / static_cast<T>(bc1);
-  const T inv_sqrt_bc2 = static_cast<T>(1.0 / std::sqrt(bc2));
-  const T eps = static_cast<T>(cfg.adam_eps);
-  m.array() = b1 * m.array() + (T(1) - b1) * g.array();
-  v.array() = b2 * v.array() + (T(1) - b2) * g.array().square();
-  w.array() = decay * w.array() - step * m.array() / (v.array().sqrt() * inv_sqrt_bc2 + eps);
-}
-
-}  // namespace
-
 template <typename T>
 TrainResult train(const GroupContext& task, const Split& split, const TrainConfig& cfg, Particles<T>& p,
                 Reducer& reducer, const LogCallback& on_log, TrainControl<T>* control) {
@@ -203,6 +185,7 @@ TrainResult train(const GroupContext& task, const Split& split, const TrainConfi
 
   Workspace<T> ws;
   Gradient<T> grad;
+  const TypedKernels<T>& update = kernels().typed<T>();
   Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>* w[3] = {&p.a, &p.b, &p.c};
   const typename Particles<T>::Mat* gr[3] = {&grad.a, &grad.b, &grad.c};
 
@@ -219,14 +202,14 @@ TrainResult train(const GroupContext& task, const Split& split, const TrainConfi
       // Euler step of dz/dt = -q grad H - lambda z: particle speed independent of the width.
       const T decay = static_cast<T>(1.0 - cfg.lr * cfg.weight_decay);
       const T step_size = static_cast<T>(cfg.lr * static_cast<double>(p.global_count));
-      for (int i = 0; i < 3; ++i) *w[i] = decay * *w[i] - step_size * *gr[i];
+      for (int i = 0; i < 3; ++i) update.gd_update(*w[i], *gr[i], decay, step_size);
     } else {
       OptimizerState<T>& adam = state.opt;
       ++adam.t;
       const double bc1 = 1.0 - std::pow(cfg.beta1, static_cast<double>(adam.t));
       const double bc2 = 1.0 - std::pow(cfg.beta2, static_cast<double>(adam.t));
       for (int i = 0; i < 3; ++i) {
-        adamw_update<T>(*w[i], *gr[i], adam.m[i], adam.v[i], cfg, bc1, bc2);
+        update.adamw_update(*w[i], *gr[i], adam.m[i], adam.v[i], cfg, bc1, bc2);
       }
     }
     state.step = step;

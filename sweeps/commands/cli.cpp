@@ -4,9 +4,11 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <string>
 
 #include "symsweep/core/error.hpp"
 #include "symsweep/core/group.hpp"
+#include "symsweep/core/isa.hpp"
 #include "symsweep/distributed/mpi_reducer.hpp"
 #include "symsweep/distributed/session.hpp"
 #include "commands/fit_command.hpp"
@@ -44,6 +46,29 @@ int with_mpi(bool root, Command&& command) {
   }
 }
 
+/// "kernels: x86-64-v3, x86-64-v4; this process runs x86-64-v4" (or why it cannot run any).
+std::string kernels_line() {
+  std::string levels;
+  for (const std::string& l : core::kernel_isas()) levels += (levels.empty() ? "" : ", ") + l;
+  try {
+    return "kernels: " + levels + "; this process runs " + core::kernel_isa();
+  } catch (const InputError& e) {
+    return "kernels: " + levels + "; " + e.what();
+  }
+}
+
+/// The kernels' level is chosen before any work (SYMSWEEP_ISA, the CPU): an impossible choice
+/// is a usage error, reported by every rank it concerns (the nodes of a job may differ).
+bool kernels_usable() {
+  try {
+    core::kernel_isa();
+    return true;
+  } catch (const InputError& e) {
+    fmt::print(stderr, "symsweep: {}\n", e.what());
+    return false;
+  }
+}
+
 }  // namespace
 
 int run_cli(const std::vector<std::string>& args) {
@@ -51,7 +76,8 @@ int run_cli(const std::vector<std::string>& args) {
   const bool root = distributed::launcher_rank() == 0;
   CLI::App app{"symsweep: parameter sweeps of mean-field training on finite-group composition"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string(SYMSWEEP_VERSION) + " (" + git_rev() + ")");
+  app.set_version_flag("--version", std::string(SYMSWEEP_VERSION) + " (" + git_rev() + ")\n" +
+                                        kernels_line());
 
   TrainOptions train_opts;
   CLI::App* train = app.add_subcommand("train", "train one network and print its metrics");
@@ -180,12 +206,14 @@ int run_cli(const std::vector<std::string>& args) {
         throw InputError("run: --db FILE is required (the results database)");
       }
       if (run_opts.np > 0) return launch_sweep(run_opts, args);
+      if (!kernels_usable()) return kExitUsage;
       return with_mpi(root, [&](const boost::mpi::communicator& world) {
         return run_sweep(run_opts, world);
       });
     }
     if (*train) {
       validate_train(train_opts);
+      if (!kernels_usable()) return kExitUsage;
       // Every rank of the world is in the one team that trains this network.
       return with_mpi(root, [&](const boost::mpi::communicator& world) {
         distributed::MpiReducer reducer(world);

@@ -33,7 +33,7 @@ const std::set<std::string> kConfigColumns = {
 /// Where and how a run was computed.
 const std::set<std::string> kProvenanceColumns = {"version",     "git_rev",     "host",
                                                   "ranks",       "mpi_library", "started_at",
-                                                  "finished_at", "wall_seconds"};
+                                                  "finished_at", "wall_seconds", "kernels"};
 
 /// Identity columns: shown in the heading, not in a section.
 const std::set<std::string> kIdentityColumns = {"id", "sweep_id", "config_hash", "config_json"};

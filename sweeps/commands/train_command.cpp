@@ -134,6 +134,7 @@ nlohmann::json run_json(const core::RunConfig& c, const core::RunOutcome& out, i
   j["sampled_pairs"] = out.sampled_pairs;
   j["potentials_note"] = out.potentials_note.empty() ? nlohmann::json(nullptr)
                                                      : nlohmann::json(out.potentials_note);
+  j["kernels"] = out.kernels;
   j["kappa"] = out.result.kappa;
   j["laws_per_neuron"] = 2 + out.result.kappa;
   return j;

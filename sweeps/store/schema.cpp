@@ -240,6 +240,11 @@ CREATE INDEX fits_key ON fits(sweep, stratum, eps, count_basis);
     R"sql(
 ALTER TABLE runs ADD COLUMN potentials TEXT NOT NULL DEFAULT 'auto';
 ALTER TABLE runs ADD COLUMN potentials_note TEXT;
+)sql",
+    // 9 -> 10: the level of core's kernels that trained a run (docs/kernels.md); NULL for the
+    // runs of older files.
+    R"sql(
+ALTER TABLE runs ADD COLUMN kernels TEXT;
 )sql"};
 
 static_assert(std::size(kMigrations) == kSchemaVersion - 1,

@@ -456,7 +456,7 @@ bool ResultsStore::write_result(std::int64_t run_id, const core::RunOutcome& o,
   Statement up = db_.prepare(
       "UPDATE runs SET status = ?2, error = ?3, kappa = ?4, train_pairs = ?5, "
       "sampled_pairs = ?6, steps_done = ?7, version = ?8, git_rev = ?9, host = ?10, ranks = ?11, "
-      "mpi_library = ?12, finished_at = ?13, wall_seconds = ?14, potentials_note = ?15" +
+      "mpi_library = ?12, finished_at = ?13, wall_seconds = ?14, potentials_note = ?15, kernels = ?16" +
       final_set + " WHERE id = ?1");
   up.bind(1, run_id).bind(2, core::to_string(o.status));
   if (o.error.empty()) {
@@ -483,6 +483,11 @@ bool ResultsStore::write_result(std::int64_t run_id, const core::RunOutcome& o,
     up.bind(15, std::nullopt);
   } else {
     up.bind(15, o.potentials_note);
+  }
+  if (o.kernels.empty()) {
+    up.bind(16, std::nullopt);
+  } else {
+    up.bind(16, o.kernels);
   }
   const bool final_values = has_log && o.status == core::RunStatus::kDone;
   next = 20;

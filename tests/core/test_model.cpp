@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 
@@ -106,6 +107,42 @@ TEST(Model, GradientMatchesCentralFiniteDifferences) {
   EXPECT_LT((numeric - analytic).norm() / analytic.norm(), 1e-6);
   // Every coordinate, not only the bulk.
   EXPECT_LT((numeric - analytic).cwiseAbs().maxCoeff(), 1e-6 * analytic.cwiseAbs().maxCoeff());
+}
+
+TEST(Model, ChunkedLossAndGradientEqualOneChunk) {
+  // The training pairs in chunks of 1, 7 and 64 (the last chunk short) against one chunk: the
+  // same loss and gradient up to the order of the sums.
+  const Group g = make_group("cyclic:13");
+  const Split split = make_split(g, 0.55, {g.identity()}, 4);
+  ASSERT_GT(split.train.size(), 64u);
+  ASSERT_NE(split.train.size() % 7, 0u);
+  LocalReducer local;
+  const auto p = init_particles<double>(13, 20, ShardRange{0, 20}, 0.7, 9);
+  Workspace<double> ws;
+  Gradient<double> whole;
+  const double loss = loss_and_gradient(p, split.train, local, ws, whole);
+  EXPECT_GE(loss_chunk_pairs(20, 13), static_cast<std::int64_t>(split.train.size()));
+  for (const std::int64_t chunk : {1, 7, 64}) {
+    Workspace<double> small;
+    small.chunk_pairs = chunk;
+    Gradient<double> grad;
+    EXPECT_NEAR(loss_and_gradient(p, split.train, local, small, grad), loss, 1e-13 * loss)
+        << chunk;
+    EXPECT_LE(small.h.cols(), chunk);
+    EXPECT_LT((grad.a - whole.a).norm(), 1e-13 * whole.a.norm()) << chunk;
+    EXPECT_LT((grad.b - whole.b).norm(), 1e-13 * whole.b.norm()) << chunk;
+    EXPECT_LT((grad.c - whole.c).norm(), 1e-13 * whole.c.norm()) << chunk;
+  }
+}
+
+TEST(Model, LossChunkIsBoundedAndCoversSmallTasks) {
+  // f = 0.5 on Z_97 with q = 1024 (|T| = 4705) fits in one chunk; cyclic:2048 at q = 256 is cut
+  // into chunks holding about kLossChunkElements values.
+  EXPECT_GE(loss_chunk_pairs(1024, 97), 4705);
+  const std::int64_t c = loss_chunk_pairs(256, 2048);
+  EXPECT_LE(c * (2 * 256 + 2048), kLossChunkElements);
+  EXPECT_GT(c * (2 * 256 + 2048), kLossChunkElements / 2);
+  EXPECT_EQ(loss_chunk_pairs(1 << 30, 7), kLossChunkMin);
 }
 
 TEST(Model, SinglePrecisionAgreesWithDouble) {

@@ -342,10 +342,11 @@ TEST(Resources, TrainRefusesANetworkThatCannotFitBeforeAllocating) {
            // 45 GiB by the estimate: refused under an 8 GiB limit whatever the machine.
            Case{"train --group cyclic:13 --width 16777216 --max-memory 8G",
                 "train: width 16777216 on cyclic:13 needs about "},
-           // The largest group order with the default width: |T| = 8.4 M pairs.
-           Case{"train --group cyclic:4096 --max-memory 8G",
+           // The largest group order with the default width: |T| = 8.4 M pairs, processed in
+           // chunks (about 2 GiB in all, most of it the measurement's), refused under 1 GiB.
+           Case{"train --group cyclic:4096 --max-memory 1G",
                 "train: width 512 on cyclic:4096 needs about "},
-           // Petabytes: refused by the default limit (MemAvailable) on any machine.
+           // Terabytes: refused by the default limit (MemAvailable) on any machine.
            Case{"train --group cyclic:4096 --width 16777216 --data-fraction 1",
                 "train: width 16777216 on cyclic:4096 needs about "},
        }) {
@@ -355,7 +356,7 @@ TEST(Resources, TrainRefusesANetworkThatCannotFitBeforeAllocating) {
     expect_refusal(r, 2, c.args);
     EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
     EXPECT_NE(r.err.find(" per rank ("), std::string::npos) << r.err;
-    EXPECT_NE(r.err.find("activations "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("particles "), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("; the limit is "), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("--max-memory to change)"), std::string::npos) << r.err;
     EXPECT_LT(seconds, 2.0) << c.args;  // loose: nothing of the network is built

@@ -439,10 +439,17 @@ precision = "f64"
             std::string::npos)
       << msg;
   EXPECT_TRUE(check_spec_resources(s, 1, static_cast<std::uint64_t>(need * 1.1)).empty());
-  // Two ranks per run halve the particles per rank.
+  // Two ranks per run hold half the particles each: less per rank, and the check uses that.
+  core::ExecutionShape two = exec;
+  two.ranks = 2;
+  const double need2 = core::estimate_resources(s.tasks.at("cyclic:97"), worst, two).memory.peak;
+  EXPECT_LT(need2, need);
   EXPECT_TRUE(error_of([&] {
-                check_spec_resources(s, 2, static_cast<std::uint64_t>(need * 0.9));
+                check_spec_resources(s, 2, static_cast<std::uint64_t>(need2 * 1.1));
               }).empty());
+  EXPECT_FALSE(error_of([&] {
+                 check_spec_resources(s, 2, static_cast<std::uint64_t>(need2 * 0.9));
+               }).empty());
 
   // A slow logged measurement is a warning, not a refusal.
   const SweepSpec slow = parse_spec(R"(

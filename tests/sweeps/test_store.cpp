@@ -207,6 +207,7 @@ TEST_F(StoreTest, VersionOneFilesMigrateForwardKeepingTheirRows) {
     store.db().exec("UPDATE runs SET drift_q = 0.25");
     store.db().exec(
         "ALTER TABLE runs DROP COLUMN potentials; ALTER TABLE runs DROP COLUMN potentials_note; "
+        "ALTER TABLE runs DROP COLUMN kernels; "
         "DROP INDEX fits_key; ALTER TABLE fits DROP COLUMN count_basis; "
         "ALTER TABLE fits DROP COLUMN eps; ALTER TABLE fits DROP COLUMN method; "
         "ALTER TABLE fits DROP COLUMN bootstrap; ALTER TABLE fits DROP COLUMN seed; "
@@ -247,6 +248,8 @@ TEST_F(StoreTest, VersionOneFilesMigrateForwardKeepingTheirRows) {
   EXPECT_EQ(count(store, "SELECT count(*) FROM pragma_table_info('fits') "
                          "WHERE name IN ('fstar_share', 'warnings')"),
             2);
+  // Version 10: the kernels' level, unknown (NULL) for the runs of older files.
+  EXPECT_EQ(count(store, "SELECT count(*) FROM runs WHERE kernels IS NULL"), 2);
   // Version 8: how each fit row was made.
   EXPECT_EQ(count(store, "SELECT count(*) FROM pragma_table_info('fits') WHERE name IN "
                          "('count_basis', 'eps', 'method', 'bootstrap', 'seed')"),

@@ -70,14 +70,26 @@ struct Gradient {
   typename Particles<T>::Mat a, b, c;
 };
 
-/// Reusable buffers of the forward / backward pass, sized on first use.
+/// Reusable buffers of the forward / backward pass, sized on first use. `chunk_pairs` > 0
+/// overrides the number of training pairs per chunk (tests); 0 is loss_chunk_pairs().
 template <typename T>
 struct Workspace {
   typename Particles<T>::Mat h, s, out, g;
+  std::int64_t chunk_pairs = 0;
 };
 
+/// loss_and_gradient's chunk holds about kLossChunkElements values (h and s, q_local x chunk
+/// each, and the outputs, n x chunk): 64 MiB in f32. The cases S and L fit in one chunk.
+inline constexpr std::int64_t kLossChunkElements = std::int64_t{1} << 24;
+inline constexpr std::int64_t kLossChunkMin = 256;
+/// Training pairs per chunk of loss_and_gradient for a shard of q_local particles on a group
+/// of order n: kLossChunkElements / (2 q_local + n), at least kLossChunkMin.
+std::int64_t loss_chunk_pairs(std::int64_t q_local, int n);
+
 /// Collective on the reducer: loss on `train` (the mean over the samples) and its gradient with
-/// respect to the local particles; one sum-reduction of the n x |train| output per call.
+/// respect to the local particles. The pairs are processed in chunks of loss_chunk_pairs()
+/// (memory O(q_local (chunk + n)) whatever |train|), with one sum-reduction of the chunk's
+/// n x chunk outputs per chunk: the same number of reductions on every rank of a team.
 template <typename T>
 double loss_and_gradient(const Particles<T>& p, const Samples& train, Reducer& reducer,
                          Workspace<T>& ws, Gradient<T>& grad);

@@ -60,7 +60,7 @@ struct MemoryEstimate {
   double particles = 0.0;    ///< q/P x 3n weights, and the initial invariants
   double optimizer = 0.0;    ///< AdamW's two moments (2 x particles); 0 for gd
   double gradient = 0.0;     ///< the gradient (same shape as the particles)
-  double activations = 0.0;  ///< a training step's buffers: two q/P x |T| and one n x |T|
+  double activations = 0.0;  ///< a training step's buffers: two q/P x chunk and one n x chunk
   double measurement = 0.0;  ///< the temporaries of one logged step (f64 copies, Fourier ...)
   double checkpoint = 0.0;   ///< gathered whole-network state while checkpointing / resuming
   double gather = 0.0;       ///< `--save-particles`: the whole network in f64 at the end

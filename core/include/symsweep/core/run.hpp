@@ -45,6 +45,9 @@ struct RunOutcome {
   /// Why the logged steps measured only rho_kkk (potentials_note); empty when they measured
   /// what was asked.
   std::string potentials_note;
+  /// The level of core's kernels that trained it (kernel_isa(), docs/kernels.md); when the
+  /// team's ranks ran different levels, "LOW..HIGH (mixed)".
+  std::string kernels;
 };
 
 /// Group-level contexts shared by every run on the same group (its dual group, all pairs).

@@ -72,7 +72,7 @@ void serialize(Archive& ar, symsweep::core::TrainResult& r, const unsigned int /
 template <class Archive>
 void serialize(Archive& ar, symsweep::core::RunOutcome& o, const unsigned int /*version*/) {
   ar & o.status & o.error & o.result & o.group_order & o.abelian & o.augment_order &
-      o.train_pairs & o.sampled_pairs & o.potentials_note;
+      o.train_pairs & o.sampled_pairs & o.potentials_note & o.kernels;
 }
 
 }  // namespace boost::serialization

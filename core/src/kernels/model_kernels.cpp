@@ -1,0 +1,168 @@
+// Kernels of the particle model (docs/model.md), compiled once per instruction-set level:
+// see kernels.hpp.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "kernels/kernels.hpp"
+
+namespace symsweep::core::SYMSWEEP_ISA_NS {
+
+namespace {
+
+constexpr std::size_t kChunk = 2048;
+
+/// Global outputs o (n x count) of samples [begin, begin + count), times q (not yet averaged).
+template <typename T>
+void forward_block(const Particles<T>& p, const Samples& s, std::size_t begin, std::size_t count,
+                   Reducer& reducer, typename Particles<T>::Mat& h,
+                   typename Particles<T>::Mat& out) {
+  h.resize(p.local_count(), static_cast<Eigen::Index>(count));
+  for (std::size_t i = 0; i < count; ++i) {
+    h.col(i) = (p.a.col(s.a1[begin + i]) + p.b.col(s.a2[begin + i])).array().square();
+  }
+  out.noalias() = p.c.transpose() * h;
+  reducer.sum(out.data(), static_cast<std::size_t>(out.size()));
+}
+
+}  // namespace
+
+template <typename T>
+typename Particles<T>::Mat outputs(const Particles<T>& p, const Samples& samples,
+                                   Reducer& reducer) {
+  using Mat = typename Particles<T>::Mat;
+  Mat result(p.n(), static_cast<Eigen::Index>(samples.size()));
+  Mat h, out;
+  const T inv_q = T(1) / static_cast<T>(p.global_count);
+  for (std::size_t begin = 0; begin < samples.size(); begin += kChunk) {
+    const std::size_t count = std::min(kChunk, samples.size() - begin);
+    forward_block(p, samples, begin, count, reducer, h, out);
+    result.middleCols(static_cast<Eigen::Index>(begin), static_cast<Eigen::Index>(count)) =
+        out * inv_q;
+  }
+  return result;
+}
+
+template <typename T>
+Evaluation evaluate(const Particles<T>& p, const Samples& samples, Reducer& reducer) {
+  Evaluation ev;
+  ev.count = samples.size();
+  if (samples.size() == 0) {
+    ev.loss = ev.accuracy = std::numeric_limits<double>::quiet_NaN();
+    return ev;
+  }
+  typename Particles<T>::Mat h, out;
+  const int n = p.n();
+  const double scale = 1.0 / (static_cast<double>(p.global_count) * 2.0 * n);
+  std::size_t correct = 0;
+  Eigen::VectorXd r(n);
+  for (std::size_t begin = 0; begin < samples.size(); begin += kChunk) {
+    const std::size_t count = std::min(kChunk, samples.size() - begin);
+    forward_block(p, samples, begin, count, reducer, h, out);
+    for (std::size_t i = 0; i < count; ++i) {
+      const auto col = out.col(static_cast<Eigen::Index>(i));
+      Eigen::Index best = 0;
+      col.maxCoeff(&best);
+      const int y = samples.y[begin + i];
+      if (best == y) ++correct;
+      r = col.template cast<double>() * scale;
+      r[y] -= 1.0;
+      r.array() -= r.mean();
+      ev.loss_sum += r.squaredNorm();
+    }
+  }
+  ev.loss = ev.loss_sum / static_cast<double>(samples.size());
+  ev.accuracy = static_cast<double>(correct) / static_cast<double>(samples.size());
+  return ev;
+}
+
+template <typename T>
+double loss_and_gradient(const Particles<T>& p, const Samples& train, Reducer& reducer,
+                         Workspace<T>& ws, Gradient<T>& grad) {
+  const int n = p.n();
+  const Eigen::Index m = static_cast<Eigen::Index>(train.size());
+  const Eigen::Index ql = p.local_count();
+  const Eigen::Index chunk = static_cast<Eigen::Index>(
+      ws.chunk_pairs > 0 ? ws.chunk_pairs : loss_chunk_pairs(ql, n));
+  auto& h = ws.h;
+  auto& s = ws.s;
+  auto& g = ws.out;
+  grad.a.setZero(ql, n);
+  grad.b.setZero(ql, n);
+  grad.c.setZero(ql, n);
+  // Residual r = P(o/(2n) - e_y) and dH/do = r / (n m); the 1/q of the backward products is
+  // folded in here so that no product needs a separate scaling pass.
+  const T out_scale = T(1) / (static_cast<T>(p.global_count) * T(2) * static_cast<T>(n));
+  const T grad_scale =
+      T(1) / (static_cast<T>(n) * static_cast<T>(m) * static_cast<T>(p.global_count));
+  double loss = 0.0;
+  // The training pairs in chunks: memory O(q_local (chunk + n)) whatever |T|. Each chunk's
+  // outputs are made global by one reduction before its backward pass.
+  for (Eigen::Index begin = 0; begin < m; begin += chunk) {
+    const Eigen::Index cnt = std::min(chunk, m - begin);
+    const int* a1 = train.a1.data() + begin;
+    const int* a2 = train.a2.data() + begin;
+    const int* y = train.y.data() + begin;
+    h.resize(ql, cnt);
+    s.resize(ql, cnt);
+    for (Eigen::Index i = 0; i < cnt; ++i) {
+      h.col(i) = p.a.col(a1[i]) + p.b.col(a2[i]);
+      s.col(i) = h.col(i).array().square();
+    }
+    // o = (1/q) C^T S, the sum over particles made global by the reducer.
+    g.noalias() = p.c.transpose() * s;
+    reducer.sum(g.data(), static_cast<std::size_t>(g.size()));
+    for (Eigen::Index i = 0; i < cnt; ++i) {
+      auto col = g.col(i);
+      col *= out_scale;
+      col[y[i]] -= T(1);
+      col.array() -= col.mean();
+      loss += static_cast<double>(col.squaredNorm());
+      col *= grad_scale;
+    }
+    grad.c.noalias() += s * g.transpose();  // dH/dC = (1/q) S G^T
+    s.noalias() = p.c * g;                  // dH/dS = (1/q) C G, reusing S's buffer
+    for (Eigen::Index i = 0; i < cnt; ++i) {
+      h.col(i) = T(2) * h.col(i).cwiseProduct(s.col(i));  // dH/dh = 2 h * dH/dS
+      grad.a.col(a1[i]) += h.col(i);
+      grad.b.col(a2[i]) += h.col(i);
+    }
+  }
+  return loss / static_cast<double>(m);
+}
+
+template <typename T>
+void adamw_update(typename Particles<T>::Mat& w, const typename Particles<T>::Mat& g,
+                  typename Particles<T>::Mat& m, typename Particles<T>::Mat& v,
+                  const TrainConfig& cfg, double bc1, double bc2) {
+  const T lr = static_cast<T>(cfg.lr);
+  const T decay = static_cast<T>(1.0 - cfg.lr * cfg.weight_decay);
+  const T b1 = static_cast<T>(cfg.beta1), b2 = static_cast<T>(cfg.beta2);
+  const T step = lr / static_cast<T>(bc1);
+  const T inv_sqrt_bc2 = static_cast<T>(1.0 / std::sqrt(bc2));
+  const T eps = static_cast<T>(cfg.adam_eps);
+  m.array() = b1 * m.array() + (T(1) - b1) * g.array();
+  v.array() = b2 * v.array() + (T(1) - b2) * g.array().square();
+  w.array() = decay * w.array() - step * m.array() / (v.array().sqrt() * inv_sqrt_bc2 + eps);
+}
+
+template <typename T>
+void gd_update(typename Particles<T>::Mat& w, const typename Particles<T>::Mat& g, T decay,
+               T step) {
+  w = decay * w - step * g;
+}
+
+#define SYMSWEEP_INSTANTIATE(T)                                                             \
+  template Evaluation evaluate<T>(const Particles<T>&, const Samples&, Reducer&);           \
+  template Particles<T>::Mat outputs<T>(const Particles<T>&, const Samples&, Reducer&);     \
+  template double loss_and_gradient<T>(const Particles<T>&, const Samples&, Reducer&,      \
+                                       Workspace<T>&, Gradient<T>&);                        \
+  template void adamw_update<T>(Particles<T>::Mat&, const Particles<T>::Mat&,              \
+                                Particles<T>::Mat&, Particles<T>::Mat&, const TrainConfig&, \
+                                double, double);                                            \
+  template void gd_update<T>(Particles<T>::Mat&, const Particles<T>::Mat&, T, T);
+SYMSWEEP_INSTANTIATE(float)
+SYMSWEEP_INSTANTIATE(double)
+#undef SYMSWEEP_INSTANTIATE
+
+}  // namespace symsweep::core::SYMSWEEP_ISA_NS

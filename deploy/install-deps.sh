@@ -13,6 +13,7 @@ packages=(
   python3 python3-numpy
   chromium python3-websocket
   clang-tidy
+  valgrind
 )
 # Benchmarks compare against the PyTorch script a researcher would write.
 if [[ "${SYMSWEEP_WITH_TORCH:-0}" == "1" ]]; then

@@ -1,5 +1,6 @@
 #include "symsweep/core/isa.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -28,15 +29,28 @@ std::vector<const KernelTable*> built_tables() {
 #endif
 }
 
+/// Whether the CPU and its operating system run a level, by the features that set it apart
+/// (GCC's and Clang's __builtin_cpu_supports test the OS's XSAVE state too). x86-64-v3's F16C,
+/// LZCNT and MOVBE come with AVX2, FMA and BMI2 on every CPU that has these (Haswell, Zen).
+bool cpu_runs(const std::string& isa) {
+  __builtin_cpu_init();
+  const bool v3 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                  __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+  if (isa == "x86-64-v3") return v3;
+  if (isa == "x86-64-v4") {
+    return v3 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512vl");
+  }
+  return false;
+}
+
 bool runs(const KernelTable& t) {
 #ifdef SYMSWEEP_KERNELS_PORTABLE
-  __builtin_cpu_init();
-  if (std::strcmp(t.isa, "x86-64-v4") == 0) return __builtin_cpu_supports("x86-64-v4") != 0;
-  if (std::strcmp(t.isa, "x86-64-v3") == 0) return __builtin_cpu_supports("x86-64-v3") != 0;
-  return false;
+  return cpu_runs(t.isa);
 #else
   (void)t;
-  return true;
+  return true;  // a build for one target: the build host's level
 #endif
 }
 
@@ -57,9 +71,9 @@ Choice choose() {
   const std::string want = env == nullptr ? "auto" : env;
   const std::vector<const KernelTable*> tables = built_tables();
   if (want.empty() || want == "auto") {
-    for (auto it = tables.rbegin(); it != tables.rend(); ++it) {
-      if (runs(**it)) return {*it, ""};
-    }
+    const auto widest = std::find_if(tables.rbegin(), tables.rend(),
+                                     [](const KernelTable* t) { return runs(*t); });
+    if (widest != tables.rend()) return {*widest, ""};
     return {nullptr, "this CPU cannot run any level of this binary's kernels (" + levels_list() +
                          "): the portable build needs an x86-64-v3 CPU (AVX2, FMA)"};
   }
@@ -107,12 +121,7 @@ bool cpu_runs_isa(const std::string& isa) {
   for (const KernelTable* t : built_tables()) {
     if (isa == t->isa) return runs(*t);
   }
-#ifdef SYMSWEEP_KERNELS_PORTABLE
-  __builtin_cpu_init();
-  if (isa == "x86-64-v4") return __builtin_cpu_supports("x86-64-v4") != 0;
-  if (isa == "x86-64-v3") return __builtin_cpu_supports("x86-64-v3") != 0;
-#endif
-  return false;
+  return cpu_runs(isa);
 }
 
 }  // namespace symsweep::core

@@ -58,9 +58,16 @@ Particles<T> particles_from_stacked(const Eigen::MatrixXd& z, ShardRange range) 
   return p;
 }
 
-std::int64_t loss_chunk_pairs(std::int64_t q_local, int n) {
-  const std::int64_t per_pair = 2 * std::max<std::int64_t>(q_local, 1) + std::max(n, 1);
-  return std::max<std::int64_t>(kLossChunkMin, kLossChunkElements / per_pair);
+std::int64_t loss_chunk_pairs(std::int64_t q_local, int n, std::int64_t pairs,
+                              std::size_t value_bytes) {
+  const std::int64_t ql = std::max<std::int64_t>(q_local, 1);
+  const auto vb = static_cast<std::int64_t>(std::max<std::size_t>(value_bytes, 1));
+  const std::int64_t cap =
+      std::max(kLossChunkMin, kLossChunkElements / (2 * ql + std::max(n, 1)));
+  const std::int64_t target = std::min(cap, std::max(kLossChunkMin, kLossChunkCacheBytes / (2 * ql * vb)));
+  if (pairs <= std::min(cap, 2 * target)) return std::max<std::int64_t>(pairs, 1);
+  const std::int64_t chunks = (pairs + target - 1) / target;
+  return (pairs + chunks - 1) / chunks;  // chunks of (nearly) equal size
 }
 
 template <typename T>

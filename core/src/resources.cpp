@@ -98,7 +98,9 @@ ResourceEstimate estimate_resources(const TaskShape& task, const RunConfig& cfg,
   // loss_and_gradient, per chunk of the training pairs: h and s (q_local x chunk) and the
   // outputs (n x chunk); a team's in-place all-reduce of the outputs may need a scratch copy.
   const double chunk = std::min(
-      tr, static_cast<double>(loss_chunk_pairs(static_cast<std::int64_t>(ql), task.order)));
+      tr, static_cast<double>(loss_chunk_pairs(static_cast<std::int64_t>(ql), task.order,
+                                               static_cast<std::int64_t>(tr),
+                                               static_cast<std::size_t>(b))));
   m.activations = 2.0 * ql * chunk * b + n * chunk * b + (ranks > 1 ? n * chunk * b : 0.0);
   // One StepMetrics per logged step, with rho_kkk (n - 1 complex) or one IrrepValue per irrep.
   const double per_log = 320.0 + (task.mp == MpKind::kCharacters ? 16.0 * n

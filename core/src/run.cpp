@@ -59,7 +59,7 @@ namespace {
 /// differ (nodes of different CPUs in one team).
 std::string team_kernels(Reducer& reducer) {
   const std::vector<std::string> levels = kernel_isas();
-  const std::string mine = kernel_isa();
+  std::string mine = kernel_isa();
   const auto index = static_cast<double>(
       std::find(levels.begin(), levels.end(), mine) - levels.begin());
   double range[2] = {index, -index};  // {max, -min}

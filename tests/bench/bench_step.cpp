@@ -36,6 +36,7 @@
 #include "symsweep/core/blas.hpp"
 #include "symsweep/core/data.hpp"
 #include "symsweep/core/group.hpp"
+#include "symsweep/core/isa.hpp"
 #include "symsweep/core/model.hpp"
 #include "symsweep/core/reducer.hpp"
 #include "symsweep/core/train.hpp"
@@ -128,8 +129,8 @@ std::string core_products_backend() {
   return std::string("OpenBLAS ") + openblas_get_corename() + " (EIGEN_USE_BLAS)";
 #else
   return std::string("Eigen ") + std::to_string(EIGEN_WORLD_VERSION) + "." +
-         std::to_string(EIGEN_MAJOR_VERSION) + "." + std::to_string(EIGEN_MINOR_VERSION) + " (" +
-         Eigen::SimdInstructionSetsInUse() + ")";
+         std::to_string(EIGEN_MAJOR_VERSION) + "." + std::to_string(EIGEN_MINOR_VERSION) +
+         " (core's " + core::kernel_isa() + " kernels)";
 #endif
 }
 
@@ -242,6 +243,9 @@ nlohmann::json run_case(const Case& cs, int reps, std::uint64_t seed, bool gemm)
   j["openblas_config"] = openblas_get_config();
   j["openblas_threads"] = openblas_get_num_threads();
   j["core_products"] = core_products_backend();
+  j["kernels"] = core::kernel_isa();
+  // The Eigen reference products above are compiled in this file, for the build's base level.
+  j["eigen_reference_simd"] = Eigen::SimdInstructionSetsInUse();
   j["git_rev"] = SYMSWEEP_GIT_REV;
   return j;
 }

@@ -121,7 +121,8 @@ TEST(Model, ChunkedLossAndGradientEqualOneChunk) {
   Workspace<double> ws;
   Gradient<double> whole;
   const double loss = loss_and_gradient(p, split.train, local, ws, whole);
-  EXPECT_GE(loss_chunk_pairs(20, 13), static_cast<std::int64_t>(split.train.size()));
+  const auto m = static_cast<std::int64_t>(split.train.size());
+  EXPECT_EQ(loss_chunk_pairs(20, 13, m, sizeof(double)), m);  // one chunk by default
   for (const std::int64_t chunk : {1, 7, 64}) {
     Workspace<double> small;
     small.chunk_pairs = chunk;
@@ -135,14 +136,27 @@ TEST(Model, ChunkedLossAndGradientEqualOneChunk) {
   }
 }
 
-TEST(Model, LossChunkIsBoundedAndCoversSmallTasks) {
-  // f = 0.5 on Z_97 with q = 1024 (|T| = 4705) fits in one chunk; cyclic:2048 at q = 256 is cut
-  // into chunks holding about kLossChunkElements values.
-  EXPECT_GE(loss_chunk_pairs(1024, 97), 4705);
-  const std::int64_t c = loss_chunk_pairs(256, 2048);
-  EXPECT_LE(c * (2 * 256 + 2048), kLossChunkElements);
-  EXPECT_GT(c * (2 * 256 + 2048), kLossChunkElements / 2);
-  EXPECT_EQ(loss_chunk_pairs(1 << 30, 7), kLossChunkMin);
+TEST(Model, LossChunksAreEqualNearTheCacheTargetAndBounded) {
+  // S (Z_23, q 512, |T| 265) fits in one chunk; L (Z_97, q 1024, |T| 4705) is cut into equal
+  // chunks whose h and s take about kLossChunkCacheBytes; f64 halves them.
+  EXPECT_EQ(loss_chunk_pairs(512, 23, 265, 4), 265);
+  for (const std::size_t bytes : {std::size_t{4}, std::size_t{8}}) {
+    const std::int64_t c = loss_chunk_pairs(1024, 97, 4705, bytes);
+    const std::int64_t chunks = (4705 + c - 1) / c;
+    EXPECT_GE(c * chunks, 4705);
+    EXPECT_LT(c * (chunks - 1), 4705);  // no empty chunk; the last one at most one pair short
+    EXPECT_GE(c * chunks - 4705, 0);
+    EXPECT_LT(c * chunks - 4705, chunks);
+    const auto hs = static_cast<double>(2 * 1024 * c) * static_cast<double>(bytes);
+    EXPECT_LT(hs, 1.1 * kLossChunkCacheBytes) << bytes;
+    EXPECT_GT(hs, 0.45 * kLossChunkCacheBytes) << bytes;
+  }
+  // A shard too large for the cache target still takes kLossChunkMin pairs at a time, and the
+  // buffers never exceed kLossChunkElements values when the pairs are many.
+  EXPECT_EQ(loss_chunk_pairs(std::int64_t{1} << 20, 7, 1 << 20, 4), kLossChunkMin);
+  const std::int64_t big = loss_chunk_pairs(16, 4096, std::int64_t{1} << 23, 4);
+  EXPECT_LE(big * (2 * 16 + 4096), kLossChunkElements);
+  EXPECT_EQ(loss_chunk_pairs(8, 5, 0, 4), 1);
 }
 
 TEST(Model, SinglePrecisionAgreesWithDouble) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "symsweep/core/group.hpp"
+#include "symsweep/core/model.hpp"
 #include "symsweep/core/resources.hpp"
 
 namespace symsweep::core {
@@ -30,8 +31,11 @@ TEST(Resources, TheTrainingBuffersScaleWithTheShardAndThePrecision) {
   RunConfig c = config("cyclic:97", 1000, 0.5);
   const ResourceEstimate e = estimate_resources(z97, c);
   EXPECT_DOUBLE_EQ(e.train_pairs, std::round(0.5 * 97 * 97));
-  // Two q x |T| buffers and the n x |T| outputs, in f32.
-  EXPECT_DOUBLE_EQ(e.memory.activations, (2.0 * 1000 + 97) * e.train_pairs * 4);
+  // Two q x chunk buffers and the n x chunk outputs, in f32: a chunk of the |T| pairs.
+  const auto pairs = static_cast<std::int64_t>(e.train_pairs);
+  const auto chunk = static_cast<double>(loss_chunk_pairs(1000, 97, pairs, 4));
+  EXPECT_LT(chunk, e.train_pairs / 4);
+  EXPECT_DOUBLE_EQ(e.memory.activations, (2.0 * 1000 + 97) * chunk * 4);
   EXPECT_DOUBLE_EQ(e.memory.optimizer, 2.0 * 3 * 1000 * 97 * 4);  // AdamW: two moments
   EXPECT_DOUBLE_EQ(e.memory.gradient, 3.0 * 1000 * 97 * 4);
   EXPECT_GE(e.memory.peak, e.memory.activations + e.memory.optimizer + e.memory.gradient +
@@ -39,19 +43,24 @@ TEST(Resources, TheTrainingBuffersScaleWithTheShardAndThePrecision) {
 
   c.train.precision = Precision::kF64;
   const ResourceEstimate f64 = estimate_resources(z97, c);
-  EXPECT_DOUBLE_EQ(f64.memory.activations, 2.0 * e.memory.activations);
+  EXPECT_DOUBLE_EQ(f64.memory.activations,
+                   (2.0 * 1000 + 97) * static_cast<double>(loss_chunk_pairs(1000, 97, pairs, 8)) * 8);
   EXPECT_DOUBLE_EQ(f64.memory.optimizer, 2.0 * e.memory.optimizer);
 
   c.train.optimizer = Optimizer::kGd;
   EXPECT_EQ(estimate_resources(z97, c).memory.optimizer, 0.0);
 
   // Four ranks hold a quarter of the particles each (rounded up), but every rank keeps the
-  // n x |T| outputs (and a scratch copy for the all-reduce).
+  // n x chunk outputs (and a scratch copy for the all-reduce).
   c = config("cyclic:97", 1002, 0.5);
   ExecutionShape team;
   team.ranks = 4;
   const ResourceEstimate shard = estimate_resources(z97, c, team);
-  EXPECT_DOUBLE_EQ(shard.memory.activations, (2.0 * 251 + 2 * 97) * shard.train_pairs * 4);
+  EXPECT_DOUBLE_EQ(shard.memory.activations,
+                   (2.0 * 251 + 2 * 97) *
+                       static_cast<double>(loss_chunk_pairs(
+                           251, 97, static_cast<std::int64_t>(shard.train_pairs), 4)) *
+                       4);
   EXPECT_LT(shard.memory.peak, estimate_resources(z97, c).memory.peak / 2.0);
   EXPECT_LT(shard.step_flops, estimate_resources(z97, c).step_flops / 3.0);
 }

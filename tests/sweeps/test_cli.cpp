@@ -16,6 +16,7 @@
 #include <string>
 
 #include "symsweep/core/group.hpp"
+#include "symsweep/core/isa.hpp"
 #include "symsweep/core/resources.hpp"
 #include "tests/core/test_util.hpp"
 
@@ -657,5 +658,92 @@ TEST(Fit, TheAugmentedCountOfARealSweepIsTheSampledTimesTheRecordedGrowth) {
   EXPECT_EQ(stored[0]["b"], 50);
   EXPECT_EQ(stored[1]["count_basis"], "sampled");
 }
+
+}  // namespace
+
+namespace {
+
+// core's kernels per instruction-set level (docs/kernels.md), as a user meets them.
+std::string kernels_of(const Result& r) { return nlohmann::json::parse(r.out)["kernels"]; }
+
+// SYMSWEEP_ISA=x86-64-v3 forces the AVX2 kernels (on an AVX-512 machine too): the run is the
+// same within rounding, and says which kernels trained it.
+TEST(Kernels, ForcingTheAvx2LevelGivesTheSameRunWithinRounding) {
+  for (const char* precision : {"f64", "f32"}) {
+    const std::string args = std::string("train --group cyclic:19 --width 48 --steps 60 "
+                                         "--log-every 20 --json --precision ") + precision;
+    const Result dflt = run(args);
+    const Result avx2 = run(args, "SYMSWEEP_ISA=x86-64-v3");
+    ASSERT_EQ(dflt.code, 0) << dflt.err;
+    ASSERT_EQ(avx2.code, 0) << avx2.err;
+    EXPECT_EQ(kernels_of(avx2), "x86-64-v3");
+#ifdef SYMSWEEP_TEST_PORTABLE
+    EXPECT_EQ(kernels_of(dflt), symsweep::core::cpu_runs_isa("x86-64-v4") ? "x86-64-v4"
+                                                                          : "x86-64-v3");
+#endif
+    const auto a = nlohmann::json::parse(dflt.out), b = nlohmann::json::parse(avx2.out);
+    const double tol = std::string(precision) == "f64" ? 1e-9 : 1e-3;
+    for (const char* key : {"train_loss", "test_loss", "full_loss", "effective_dim"}) {
+      const double x = a[key], y = b[key];
+      EXPECT_LT(std::abs(x - y), tol * std::abs(x)) << precision << " " << key;
+    }
+    // The network moved in 60 steps: the comparison is not between two untouched initial
+    // states.
+    const Result start = run(std::string("train --group cyclic:19 --width 48 --steps 0 --json "
+                                         "--precision ") + precision);
+    ASSERT_EQ(start.code, 0) << start.err;
+    EXPECT_LT(a["train_loss"].get<double>(),
+              0.999 * nlohmann::json::parse(start.out)["train_loss"].get<double>());
+  }
+}
+
+TEST(Kernels, AnImpossibleLevelIsAUsageErrorNamingIt) {
+  const Result r = run("train --group cyclic:7 --width 8 --steps 2", "SYMSWEEP_ISA=x86-64-v9");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("SYMSWEEP_ISA=x86-64-v9: expected auto or one of this binary's levels ("),
+            std::string::npos)
+      << r.err;
+  EXPECT_TRUE(r.out.empty());
+  const Result v = run("--version", "SYMSWEEP_ISA=auto");
+  EXPECT_EQ(v.code, 0);
+  EXPECT_NE(v.out.find("kernels: "), std::string::npos) << v.out;
+  EXPECT_NE(v.out.find("; this process runs "), std::string::npos) << v.out;
+}
+
+// A sweep records the kernels of each run in runs.kernels.
+TEST(Kernels, ASweepRecordsTheKernelsOfEachRun) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("symsweep_cli_kernels_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto spec = dir / "k.toml";
+  std::ofstream(spec) << "[sweep]\nname = \"k\"\n[grid]\ngroup = [\"cyclic:11\", \"dihedral:3\"]\n"
+                         "data_fraction = [0.5]\n[train]\nwidth = 16\nsteps = 3\n";
+  const auto db = dir / "k.db";
+  const Result r = run("run " + spec.string() + " --db " + db.string(), "SYMSWEEP_ISA=x86-64-v3");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const Result q = run("sql --db " + db.string() +
+                       " --format csv \"SELECT count(*) FROM runs WHERE kernels = 'x86-64-v3'\"");
+  ASSERT_EQ(q.code, 0) << q.err;
+  EXPECT_NE(q.out.find("\n2"), std::string::npos) << q.out;
+  std::filesystem::remove_all(dir);
+}
+
+#ifdef SYMSWEEP_TEST_PORTABLE
+// The portable binary on a CPU without AVX-512: valgrind's virtual CPU has none (its CPUID
+// reports AVX2 at most, and it stops with SIGILL at the first AVX-512 instruction). Training an
+// abelian and a non-abelian group exercises every kernel and the generic code around them.
+TEST(Kernels, ThePortableBinaryRunsWhereThereIsNoAvx512) {
+  ASSERT_EQ(std::system("command -v valgrind >/dev/null"), 0)
+      << "valgrind not found (deploy/install-deps.sh installs it)";
+  for (const char* group : {"cyclic:7", "dihedral:3"}) {
+    const Result r = run(std::string("train --group ") + group +
+                             " --width 8 --steps 3 --log-every 0 --json",
+                         "valgrind -q");
+    ASSERT_EQ(r.code, 0) << group << "\n" << r.err;
+    EXPECT_EQ(r.err.find("unhandled instruction"), std::string::npos) << r.err;
+    EXPECT_EQ(kernels_of(r), "x86-64-v3") << group;
+  }
+}
+#endif
 
 }  // namespace

@@ -83,7 +83,7 @@ double loss_and_gradient(const Particles<T>& p, const Samples& train, Reducer& r
   const Eigen::Index m = static_cast<Eigen::Index>(train.size());
   const Eigen::Index ql = p.local_count();
   const Eigen::Index chunk = static_cast<Eigen::Index>(
-      ws.chunk_pairs > 0 ? ws.chunk_pairs : loss_chunk_pairs(ql, n));
+      ws.chunk_pairs > 0 ? ws.chunk_pairs : loss_chunk_pairs(ql, n, m, sizeof(T)));
   auto& h = ws.h;
   auto& s = ws.s;
   auto& g = ws.out;

@@ -19,9 +19,10 @@ const char* kernel_isa();
 /// The levels this binary has kernels for, narrowest first.
 std::vector<std::string> kernel_isas();
 
-/// Whether this CPU (and its operating system) can run kernels of `isa`: x86-64-v3 needs AVX2,
-/// FMA, BMI1/2, F16C, LZCNT and MOVBE; x86-64-v4 adds AVX512F/BW/CD/DQ/VL. A non-portable
-/// build's own level counts as runnable (the build host's).
+/// Whether this CPU (and its operating system) can run kernels of `isa`: x86-64-v3 is tested as
+/// AVX2, FMA, BMI1 and BMI2 (F16C, LZCNT and MOVBE come with them on every such CPU), x86-64-v4
+/// adds AVX512F/BW/CD/DQ/VL. A non-portable build's own level counts as runnable (the build
+/// host's).
 bool cpu_runs_isa(const std::string& isa);
 
 }  // namespace symsweep::core

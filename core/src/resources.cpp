@@ -12,8 +12,6 @@ namespace symsweep::core {
 
 namespace {
 
-/// Rows of a forward pass over a sample set at a time (model.cpp's kChunk).
-constexpr double kChunk = 2048.0;
 
 /// An upper bound on the largest irrep dimension of a group of order n without computing its
 /// irreps: d divides n and d^2 < n (the trivial irrep takes 1 of the n = sum d^2).
@@ -108,9 +106,15 @@ ResourceEstimate estimate_resources(const TaskShape& task, const RunConfig& cfg,
                                                                  : 0.0);
   m.log = e.logged_steps * per_log;
 
-  // measure(): evaluate() over train and test in chunks of 2048 pairs, then an f64 copy of the
+  // measure(): evaluate() over train and test in chunks, then an f64 copy of the
   // shard (q_local x 3n), the effective dimension's 3n x 3n Gram matrix, the potentials.
-  const double eval = (ql + n) * std::min(kChunk, std::max(tr, te)) * b + 8.0 * n;
+  // Chunks as loss_and_gradient's (h: q_local x chunk, the outputs: n x chunk).
+  const double pairs = std::max(tr, te);
+  const double eval_chunk = std::min(
+      pairs, static_cast<double>(loss_chunk_pairs(static_cast<std::int64_t>(ql), task.order,
+                                                  static_cast<std::int64_t>(pairs),
+                                                  static_cast<std::size_t>(b))));
+  const double eval = (ql + n) * eval_chunk * b + 8.0 * n;
   const double z = 24.0 * ql * n;
   double mp = 0.0;
   double d = 1.0;  // bound on the largest irrep dimension

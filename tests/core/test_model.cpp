@@ -159,6 +159,41 @@ TEST(Model, LossChunksAreEqualNearTheCacheTargetAndBounded) {
   EXPECT_EQ(loss_chunk_pairs(8, 5, 0, 4), 1);
 }
 
+/// A team of two as one rank sees it: sums are the identity, size() is 2 (core's own
+/// reducer interface, not MPI: the chunking decision is what is tested).
+class TwoRankView final : public Reducer {
+ public:
+  void sum(float*, std::size_t) override { ++calls; }
+  void sum(double*, std::size_t) override { ++calls; }
+  void max(double*, std::size_t) override {}
+  int size() const override { return 2; }
+  int rank() const override { return 0; }
+  int calls = 0;
+};
+
+TEST(Model, RanksWhoseShardsDifferByOneCutTheSameChunks) {
+  // q = 683 over 2 ranks: shards of 342 and 341 particles. With f64 and 383 training pairs,
+  // a chunk computed from each rank's own shard would be 3 chunks on one rank and 1 on the
+  // other (a team stuck in mismatched reductions); the team's largest shard sets both.
+  const Group g = make_group("cyclic:29");
+  const Split split = make_split(g, 383.0 / 841.0, {g.identity()}, 0);
+  ASSERT_EQ(split.train.size(), 383u);
+  ASSERT_NE(loss_chunk_pairs(342, 29, 383, 8), loss_chunk_pairs(341, 29, 383, 8));
+  int calls[2] = {0, 0};
+  for (const int rank : {0, 1}) {
+    const ShardRange r = shard_range(683, 2, rank);
+    const auto p = init_particles<double>(29, 683, r, 0.3, 2);
+    TwoRankView view;
+    Workspace<double> ws;
+    Gradient<double> grad;
+    loss_and_gradient(p, split.train, view, ws, grad);
+    evaluate(p, split.train, view);
+    calls[rank] = view.calls;
+  }
+  EXPECT_EQ(calls[0], calls[1]);
+  EXPECT_GT(calls[0], 2);  // several chunks: the case the test is about
+}
+
 TEST(Model, SinglePrecisionAgreesWithDouble) {
   const Group g = make_group("cyclic:11");
   const Split split = make_split(g, 0.5, {g.identity()}, 0);

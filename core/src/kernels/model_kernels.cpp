@@ -10,7 +10,16 @@ namespace symsweep::core::SYMSWEEP_ISA_NS {
 
 namespace {
 
-constexpr std::size_t kChunk = 2048;
+/// Pairs per chunk of `pairs` pairs, by loss_chunk_pairs for the team's largest shard,
+/// ceil(q / P): the same on every rank of the team, whose shards may differ by one particle,
+/// so that all of them make the same reductions.
+template <typename T>
+std::size_t team_chunk(const Particles<T>& p, std::size_t pairs, const Reducer& reducer) {
+  const std::int64_t ranks = std::max(reducer.size(), 1);
+  const std::int64_t shard = (p.global_count + ranks - 1) / ranks;
+  return static_cast<std::size_t>(
+      loss_chunk_pairs(shard, p.n(), static_cast<std::int64_t>(pairs), sizeof(T)));
+}
 
 /// Global outputs o (n x count) of samples [begin, begin + count), times q (not yet averaged).
 template <typename T>
@@ -34,8 +43,9 @@ typename Particles<T>::Mat outputs(const Particles<T>& p, const Samples& samples
   Mat result(p.n(), static_cast<Eigen::Index>(samples.size()));
   Mat h, out;
   const T inv_q = T(1) / static_cast<T>(p.global_count);
-  for (std::size_t begin = 0; begin < samples.size(); begin += kChunk) {
-    const std::size_t count = std::min(kChunk, samples.size() - begin);
+  const std::size_t chunk = team_chunk(p, samples.size(), reducer);
+  for (std::size_t begin = 0; begin < samples.size(); begin += chunk) {
+    const std::size_t count = std::min(chunk, samples.size() - begin);
     forward_block(p, samples, begin, count, reducer, h, out);
     result.middleCols(static_cast<Eigen::Index>(begin), static_cast<Eigen::Index>(count)) =
         out * inv_q;
@@ -56,8 +66,9 @@ Evaluation evaluate(const Particles<T>& p, const Samples& samples, Reducer& redu
   const double scale = 1.0 / (static_cast<double>(p.global_count) * 2.0 * n);
   std::size_t correct = 0;
   Eigen::VectorXd r(n);
-  for (std::size_t begin = 0; begin < samples.size(); begin += kChunk) {
-    const std::size_t count = std::min(kChunk, samples.size() - begin);
+  const std::size_t chunk = team_chunk(p, samples.size(), reducer);
+  for (std::size_t begin = 0; begin < samples.size(); begin += chunk) {
+    const std::size_t count = std::min(chunk, samples.size() - begin);
     forward_block(p, samples, begin, count, reducer, h, out);
     for (std::size_t i = 0; i < count; ++i) {
       const auto col = out.col(static_cast<Eigen::Index>(i));
@@ -83,7 +94,8 @@ double loss_and_gradient(const Particles<T>& p, const Samples& train, Reducer& r
   const Eigen::Index m = static_cast<Eigen::Index>(train.size());
   const Eigen::Index ql = p.local_count();
   const Eigen::Index chunk = static_cast<Eigen::Index>(
-      ws.chunk_pairs > 0 ? ws.chunk_pairs : loss_chunk_pairs(ql, n, m, sizeof(T)));
+      ws.chunk_pairs > 0 ? ws.chunk_pairs
+                         : static_cast<std::int64_t>(team_chunk(p, train.size(), reducer)));
   auto& h = ws.h;
   auto& s = ws.s;
   auto& g = ws.out;

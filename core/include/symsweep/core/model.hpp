@@ -92,9 +92,10 @@ std::int64_t loss_chunk_pairs(std::int64_t q_local, int n, std::int64_t pairs,
                               std::size_t value_bytes);
 
 /// Collective on the reducer: loss on `train` (the mean over the samples) and its gradient with
-/// respect to the local particles. The pairs are processed in chunks of loss_chunk_pairs()
-/// (memory O(q_local (chunk + n)) whatever |train|), with one sum-reduction of the chunk's
-/// n x chunk outputs per chunk: the same number of reductions on every rank of a team.
+/// respect to the local particles. The pairs are processed in chunks of loss_chunk_pairs() for
+/// the team's largest shard, ceil(q / P) (memory O(q_local (chunk + n)) whatever |train|), with
+/// one sum-reduction of the chunk's n x chunk outputs per chunk: the same chunks on every rank
+/// of a team. evaluate() and outputs() cut their pairs the same way.
 template <typename T>
 double loss_and_gradient(const Particles<T>& p, const Samples& train, Reducer& reducer,
                          Workspace<T>& ws, Gradient<T>& grad);

@@ -65,16 +65,9 @@ nlohmann::json run_group(const std::string& spec, std::int64_t q, double f, int 
     p = core::init_particles<float>(n, q, core::ShardRange{0, q}, 0.3, seed);
     particles.push_back(elapsed(t0));
   }
-  core::TrainConfig cfg;
-  cfg.width = q;
-  cfg.optimizer = core::Optimizer::kAdamW;
-  cfg.precision = core::Precision::kF32;
-  cfg.lr = 3e-3;
-  cfg.weight_decay = 0.1;
-  cfg.init_scale = 0.3;
+  // The benchmarks' settings (bench_util.hpp), logged every 100 steps as the quickstart is.
+  core::TrainConfig cfg = train_config(Case{"fixed", n, q, 0.0, 0}, seed);
   cfg.log_every = 100;
-  cfg.seed = seed;
-  cfg.validate();
   const bool full = core::measures_full_potentials(cfg, n, split.train.size());
   core::Invariants initial;
   for (int r = 0; r < reps; ++r) {

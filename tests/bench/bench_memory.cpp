@@ -10,11 +10,13 @@
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <cstdint>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "kernels/kernels.hpp"
 #include "symsweep/core/data.hpp"
 #include "symsweep/core/group.hpp"
 #include "symsweep/core/isa.hpp"
@@ -60,24 +62,17 @@ int main(int argc, char** argv) {
   core::Workspace<float> ws;
   ws.chunk_pairs = chunk;
   core::Gradient<float> grad;
+  const core::TypedKernels<float>& update = core::kernels().f32;
   std::vector<double> step_s;
   double loss = 0.0;
   for (int s = 1; s <= steps; ++s) {
     const auto t0 = bench::Clock::now();
     loss = core::loss_and_gradient(p, split.train, local, ws, grad);
-    // The AdamW update as train() does it (core's kernels have no public entry for it alone).
+    // The AdamW update train() runs: core's own kernel of the chosen level.
     const double bc1 = 1.0 - std::pow(cfg.beta1, s), bc2 = 1.0 - std::pow(cfg.beta2, s);
     core::Particles<float>::Mat* w[3] = {&p.a, &p.b, &p.c};
     const core::Particles<float>::Mat* gr[3] = {&grad.a, &grad.b, &grad.c};
-    for (int i = 0; i < 3; ++i) {
-      const float b1 = static_cast<float>(cfg.beta1), b2 = static_cast<float>(cfg.beta2);
-      m[i].array() = b1 * m[i].array() + (1.0F - b1) * gr[i]->array();
-      v[i].array() = b2 * v[i].array() + (1.0F - b2) * gr[i]->array().square();
-      w[i]->array() = static_cast<float>(1.0 - cfg.lr * cfg.weight_decay) * w[i]->array() -
-                      static_cast<float>(cfg.lr / bc1) * m[i].array() /
-                          (v[i].array().sqrt() / static_cast<float>(std::sqrt(bc2)) +
-                           static_cast<float>(cfg.adam_eps));
-    }
+    for (int i = 0; i < 3; ++i) update.adamw_update(*w[i], *gr[i], m[i], v[i], cfg, bc1, bc2);
     step_s.push_back(bench::elapsed(t0));
   }
   const double tr = static_cast<double>(split.train.size());

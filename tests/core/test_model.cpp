@@ -145,7 +145,6 @@ TEST(Model, LossChunksAreEqualNearTheCacheTargetAndBounded) {
     const std::int64_t chunks = (4705 + c - 1) / c;
     EXPECT_GE(c * chunks, 4705);
     EXPECT_LT(c * (chunks - 1), 4705);  // no empty chunk; the last one at most one pair short
-    EXPECT_GE(c * chunks - 4705, 0);
     EXPECT_LT(c * chunks - 4705, chunks);
     const auto hs = static_cast<double>(2 * 1024 * c) * static_cast<double>(bytes);
     EXPECT_LT(hs, 1.1 * kLossChunkCacheBytes) << bytes;

@@ -29,7 +29,7 @@ Eigen::MatrixXd Particles<T>::stacked() const {
 }
 
 template <typename T>
-Particles<T> init_particles(int n, std::int64_t width, ShardRange range, double scale,
+Particles<T> init_particles(int n, std::int64_t width, ShardRange range, const InitLaw& law,
                             std::uint64_t seed) {
   Particles<T> p;
   p.offset = range.offset;
@@ -39,11 +39,21 @@ Particles<T> init_particles(int n, std::int64_t width, ShardRange range, double 
   p.c.resize(range.count, n);
   for (std::int64_t j = 0; j < range.count; ++j) {
     Rng rng(seed, static_cast<std::uint64_t>(range.offset + j));
-    for (int i = 0; i < n; ++i) p.a(j, i) = static_cast<T>(scale * rng.normal());
-    for (int i = 0; i < n; ++i) p.b(j, i) = static_cast<T>(scale * rng.normal());
-    for (int i = 0; i < n; ++i) p.c(j, i) = static_cast<T>(scale * rng.normal());
+    auto draw = [&](double scale) {
+      return static_cast<T>(law.uniform ? scale * (2.0 * rng.uniform() - 1.0)
+                                        : scale * rng.normal());
+    };
+    for (int i = 0; i < n; ++i) p.a(j, i) = draw(law.input_scale);
+    for (int i = 0; i < n; ++i) p.b(j, i) = draw(law.input_scale);
+    for (int i = 0; i < n; ++i) p.c(j, i) = draw(law.output_scale);
   }
   return p;
+}
+
+template <typename T>
+Particles<T> init_particles(int n, std::int64_t width, ShardRange range, double scale,
+                            std::uint64_t seed) {
+  return init_particles<T>(n, width, range, InitLaw{false, scale, scale}, seed);
 }
 
 template <typename T>
@@ -77,25 +87,28 @@ Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> outputs(const Particles<T>& p,
 }
 
 template <typename T>
-Evaluation evaluate(const Particles<T>& p, const Samples& samples, Reducer& reducer) {
-  return kernels().typed<T>().evaluate(p, samples, reducer);
+Evaluation evaluate(const Particles<T>& p, const Samples& samples, Reducer& reducer,
+                    const Head& head) {
+  return kernels().typed<T>().evaluate(p, samples, reducer, head);
 }
 
 template <typename T>
 double loss_and_gradient(const Particles<T>& p, const Samples& train, Reducer& reducer,
-                         Workspace<T>& ws, Gradient<T>& grad) {
-  return kernels().typed<T>().loss_and_gradient(p, train, reducer, ws, grad);
+                         Workspace<T>& ws, Gradient<T>& grad, const Head& head) {
+  return kernels().typed<T>().loss_and_gradient(p, train, reducer, ws, grad, head);
 }
 
 #define SYMSWEEP_INSTANTIATE(T)                                                                \
   template struct Particles<T>;                                                                \
   template Particles<T> init_particles<T>(int, std::int64_t, ShardRange, double, std::uint64_t); \
+  template Particles<T> init_particles<T>(int, std::int64_t, ShardRange, const InitLaw&,       \
+                                          std::uint64_t);                                    \
   template Particles<T> particles_from_stacked<T>(const Eigen::MatrixXd&, ShardRange);         \
-  template Evaluation evaluate<T>(const Particles<T>&, const Samples&, Reducer&);              \
+  template Evaluation evaluate<T>(const Particles<T>&, const Samples&, Reducer&, const Head&); \
   template Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic> outputs<T>(                        \
       const Particles<T>&, const Samples&, Reducer&);                                          \
   template double loss_and_gradient<T>(const Particles<T>&, const Samples&, Reducer&,         \
-                                       Workspace<T>&, Gradient<T>&);
+                                       Workspace<T>&, Gradient<T>&, const Head&);
 SYMSWEEP_INSTANTIATE(float)
 SYMSWEEP_INSTANTIATE(double)
 #undef SYMSWEEP_INSTANTIATE

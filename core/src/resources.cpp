@@ -67,7 +67,10 @@ ResourceEstimate estimate_resources(const TaskShape& task, const RunConfig& cfg,
   const double ranks = std::max(exec.ranks, 1);
   const double ql = std::ceil(q / ranks);  // the first q mod P ranks hold one more
   const double b = t.precision == Precision::kF32 ? 4.0 : 8.0;
-  const bool adamw = t.optimizer == Optimizer::kAdamW;
+  // Moments per weight: Adam(W) two, sgd with momentum one (its buffer), gd none.
+  const double moments = t.optimizer == Optimizer::kAdamW || t.optimizer == Optimizer::kAdam ? 2.0
+                         : t.optimizer == Optimizer::kSgd && t.momentum > 0.0                ? 1.0
+                                                                                             : 0.0;
   const double f = std::clamp(cfg.data_fraction, 0.0, 1.0);
 
   ResourceEstimate e;
@@ -91,7 +94,7 @@ ResourceEstimate estimate_resources(const TaskShape& task, const RunConfig& cfg,
   // the pair lists growing by doubling.
   const double split_transient = 5.0 * n2 + 0.5 * m.split;
   m.particles = 3.0 * ql * n * b + 24.0 * ql;  // a, b, c and the initial invariants (f64)
-  m.optimizer = adamw ? 6.0 * ql * n * b : 0.0;
+  m.optimizer = 3.0 * moments * ql * n * b;
   m.gradient = 3.0 * ql * n * b;
   // loss_and_gradient, per chunk of the training pairs: h and s (q_local x chunk) and the
   // outputs (n x chunk); a team's in-place all-reduce of the outputs may need a scratch copy.
@@ -147,7 +150,7 @@ ResourceEstimate estimate_resources(const TaskShape& task, const RunConfig& cfg,
   // Checkpoints (run.cpp save_team_checkpoint / load_team_checkpoint): the whole team's
   // particles, moments and invariants gathered on every rank, serialised into a byte string on
   // rank 0 (which grows by doubling); resuming reads the file into memory twice and parses it.
-  const double state = q * ((adamw ? 9.0 : 3.0) * n * b + 24.0) + m.log;
+  const double state = q * ((3.0 + 3.0 * moments) * n * b + 24.0) + m.log;
   double resume = 0.0;
   if (exec.checkpoints) {
     m.checkpoint = 2.5 * state;
@@ -170,7 +173,7 @@ ResourceEstimate estimate_resources(const TaskShape& task, const RunConfig& cfg,
 
   // Time. A step: three products of 2 q_local n |T| flops (the output, dH/dC, dH/dS), about
   // ten element-wise operations per entry of h, the residual on every rank, the optimizer.
-  e.step_flops = 6.0 * ql * n * tr + 10.0 * ql * tr + 4.0 * n * tr + (adamw ? 90.0 : 18.0) * ql * n;
+  e.step_flops = 6.0 * ql * n * tr + 10.0 * ql * tr + 4.0 * n * tr + (18.0 + 36.0 * moments) * ql * n;
   // A measurement: the forward pass over all n^2 pairs, the Gram matrix, then the potentials.
   double measure = 2.0 * ql * n * n2 + 3.0 * ql * n2 + 6.0 * n * n2 + 9.0 * ql * n2;
   if (task.mp == MpKind::kCharacters) {

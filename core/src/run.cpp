@@ -184,7 +184,10 @@ TrainResult train_shard(const GroupContext& task, const Split& split, const Trai
       }
     }
   }
-  if (tc.resume == nullptr) p = init_particles<T>(n, cfg.width, range, cfg.init_scale, cfg.seed);
+  if (tc.resume == nullptr) {
+    const InitLaw law{cfg.uniform_init(), cfg.input_init_scale(n), cfg.output_init_scale()};
+    p = init_particles<T>(n, cfg.width, range, law, cfg.seed);
+  }
   TrainResult r = train(task, split, cfg, p, reducer, on_log, control != nullptr ? &tc : nullptr);
   if (particles != nullptr) *particles = gather_rows(p.stacked(), range, cfg.width, reducer);
   return r;

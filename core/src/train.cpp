@@ -10,30 +10,67 @@
 
 namespace symsweep::core {
 
-Optimizer parse_optimizer(const std::string& s) {
-  if (s == "gd") return Optimizer::kGd;
-  if (s == "adamw") return Optimizer::kAdamW;
-  throw InputError("optimizer \"" + s + "\": expected gd or adamw");
+std::string expected_names(const char* const* names, std::size_t count) {
+  std::string out = "expected ";
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i > 0) out += i + 1 == count ? " or " : ", ";
+    out += names[i];
+  }
+  return out;
 }
 
-Precision parse_precision(const std::string& s) {
-  if (s == "f32") return Precision::kF32;
-  if (s == "f64") return Precision::kF64;
-  throw InputError("precision \"" + s + "\": expected f32 or f64");
+void throw_bad_setting(const char* what, const std::string& value, const std::string& expected) {
+  throw InputError(std::string(what) + " \"" + value + "\": " + expected);
 }
 
-Potentials parse_potentials(const std::string& s) {
-  if (s == "auto") return Potentials::kAuto;
-  if (s == "full") return Potentials::kFull;
-  if (s == "diagonal") return Potentials::kDiagonal;
-  throw InputError("potentials \"" + s + "\": expected auto, full or diagonal");
+double TrainConfig::alpha(int n) const {
+  switch (parametrization) {
+    case Parametrization::kGromov:
+      return 1.0 / std::sqrt(2.0 * n);
+    case Parametrization::kCustom:
+      return input_multiplier;
+    default:
+      return 1.0;
+  }
 }
 
-const char* to_string(Optimizer o) { return o == Optimizer::kGd ? "gd" : "adamw"; }
-const char* to_string(Potentials p) {
-  return p == Potentials::kAuto ? "auto" : p == Potentials::kFull ? "full" : "diagonal";
+double TrainConfig::beta(int n) const {
+  const double q = static_cast<double>(width);
+  switch (parametrization) {
+    case Parametrization::kMeanField:
+      return 1.0 / (2.0 * n * q);
+    case Parametrization::kStandard:
+      return 1.0;
+    case Parametrization::kGromov:
+      return 1.0 / q;
+    default:
+      return output_multiplier;
+  }
 }
-const char* to_string(Precision p) { return p == Precision::kF32 ? "f32" : "f64"; }
+
+double TrainConfig::output_gain(int n) const {
+  if (parametrization == Parametrization::kMeanField) return 0.0;
+  const double a = alpha(n);
+  return beta(n) * a * a;
+}
+
+double TrainConfig::input_init_scale(int n) const {
+  switch (init) {
+    case Init::kTorchDefault:
+      return 1.0 / std::sqrt(static_cast<double>(n));
+    case Init::kTorchDefaultConcat:
+      return 1.0 / std::sqrt(2.0 * n);
+    default:
+      return init_scale;
+  }
+}
+
+double TrainConfig::output_init_scale() const {
+  if (init == Init::kTorchDefault || init == Init::kTorchDefaultConcat) {
+    return 1.0 / std::sqrt(static_cast<double>(width));
+  }
+  return init_scale_out > 0.0 ? init_scale_out : init_scale;
+}
 
 void TrainConfig::validate() const {
   auto fail = [](const std::string& what) { throw InputError(what); };
@@ -47,6 +84,36 @@ void TrainConfig::validate() const {
   }
   if (!(init_scale > 0.0) || !std::isfinite(init_scale)) {
     fail("init scale " + std::to_string(init_scale) + ": expected > 0");
+  }
+  if (!(init_scale_out >= 0.0) || !std::isfinite(init_scale_out)) {
+    fail("init scale out " + std::to_string(init_scale_out) + ": expected >= 0 (0: init scale)");
+  }
+  if ((init == Init::kTorchDefault || init == Init::kTorchDefaultConcat) && init_scale_out != 0.0) {
+    fail(std::string("init scale out: init ") + to_string(init) +
+         " sets the scale of every layer (U(+-1/sqrt(fan_in))); leave init_scale_out unset");
+  }
+  if (parametrization != Parametrization::kCustom &&
+      (input_multiplier != 1.0 || output_multiplier != 1.0)) {
+    fail(std::string("input/output multiplier: parametrization ") + to_string(parametrization) +
+         " fixes them; set parametrization = custom to give them");
+  }
+  for (const double m : {input_multiplier, output_multiplier}) {
+    if (!(m > 0.0) || !std::isfinite(m)) {
+      fail("multiplier " + std::to_string(m) + ": expected > 0");
+    }
+  }
+  if (!(momentum >= 0.0 && momentum < 1.0)) {
+    fail("momentum " + std::to_string(momentum) + ": expected in [0, 1)");
+  }
+  if (momentum != 0.0 && optimizer != Optimizer::kSgd) {
+    fail(std::string("momentum: only sgd has one (optimizer ") + to_string(optimizer) + ")");
+  }
+  if (!(beta1 >= 0.0 && beta1 < 1.0) || !(beta2 >= 0.0 && beta2 < 1.0)) {
+    fail("beta1 " + std::to_string(beta1) + ", beta2 " + std::to_string(beta2) +
+         ": expected in [0, 1)");
+  }
+  if (!(adam_eps > 0.0) || !std::isfinite(adam_eps)) {
+    fail("adam eps " + std::to_string(adam_eps) + ": expected > 0");
   }
   if (steps < 0) fail("steps " + std::to_string(steps) + ": expected >= 0");
   if (log_every < 0) fail("log every " + std::to_string(log_every) + ": expected >= 0");
@@ -95,14 +162,18 @@ std::string potentials_note(const TrainConfig& cfg, int n, std::size_t train_pai
          "; potentials = full measures them anyway";
 }
 
+double mp_scale(const Head& head, int n, std::int64_t q) {
+  return head.gain == 0.0 ? 1.0 : head.gain * 2.0 * n * static_cast<double>(q);
+}
+
 template <typename T>
 StepMetrics measure(const GroupContext& task, const Split& split, const Particles<T>& p,
                     const Invariants& initial, std::int64_t step, Reducer& reducer,
-                    bool full_potentials) {
+                    bool full_potentials, const Head& head) {
   StepMetrics m;
   m.step = step;
-  const Evaluation tr = evaluate(p, split.train, reducer);
-  const Evaluation te = evaluate(p, split.test, reducer);
+  const Evaluation tr = evaluate(p, split.train, reducer, head);
+  const Evaluation te = evaluate(p, split.test, reducer, head);
   m.train_loss = tr.loss;
   m.train_acc = tr.accuracy;
   if (te.count > 0) {
@@ -116,19 +187,34 @@ StepMetrics measure(const GroupContext& task, const Split& split, const Particle
   const Eigen::MatrixXd z = p.stacked();
   m.effective_dim = effective_dimension(z, reducer);
   m.drift = conservation_drift(initial, invariants(z), p.global_count, reducer);
+  // Every MP is linear in w_c: the MPs of the network's function are those of the particles
+  // with w_c scaled by kappa (1 under the mean-field parametrization: no copy).
+  const int order = task.group().order();
+  const double kappa = mp_scale(head, order, p.global_count);
   if (const DualGroup* dual = task.dual()) {
     const FourierCoords f = fourier_coords(z, *dual);
+    FourierCoords scaled;
+    if (kappa != 1.0) {
+      scaled = f;
+      scaled.c *= kappa;
+    }
+    const FourierCoords& fm = kappa != 1.0 ? scaled : f;
     if (full_potentials) {
-      MpSummary mp = monomial_potentials(f, p.global_count, *dual, reducer);
+      MpSummary mp = monomial_potentials(fm, p.global_count, *dual, reducer);
       m.rho_kkk = std::move(mp.rho_kkk);
       m.max_offtarget_mp = mp.max_offtarget;
       m.binary_gap = mp.binary_gap;
     } else {
-      m.rho_kkk = rho_kkk(f, p.global_count, *dual, reducer);
+      m.rho_kkk = rho_kkk(fm, p.global_count, *dual, reducer);
     }
     m.frequencies_per_neuron = frequencies_per_neuron(f, p.global_count, reducer);
   } else if (const IrrepPotentials* pot = task.irrep_potentials()) {
-    const IrrepMpSummary s = pot->summarize(z, p.global_count, reducer);
+    Eigen::MatrixXd scaled;
+    if (kappa != 1.0) {
+      scaled = z;
+      scaled.rightCols(order) *= kappa;
+    }
+    const IrrepMpSummary s = pot->summarize(kappa != 1.0 ? scaled : z, p.global_count, reducer);
     const IrrepSet& irreps = *task.irreps();
     std::vector<IrrepValue> values;
     for (int i = 1; i < irreps.size(); ++i) {
@@ -153,11 +239,11 @@ TrainResult train(const GroupContext& task, const Split& split, const TrainConfi
     state = *control->resume;
   } else {
     state.initial = invariants(p.stacked());
-    if (cfg.optimizer == Optimizer::kAdamW) {
-      for (int i = 0; i < 3; ++i) {
-        state.opt.m[i].setZero(p.local_count(), p.n());
-        state.opt.v[i].setZero(p.local_count(), p.n());
-      }
+    const bool adam = cfg.optimizer == Optimizer::kAdamW || cfg.optimizer == Optimizer::kAdam;
+    const bool momentum = cfg.optimizer == Optimizer::kSgd && cfg.momentum > 0.0;
+    for (int i = 0; i < 3; ++i) {
+      if (adam || momentum) state.opt.m[i].setZero(p.local_count(), p.n());
+      if (adam) state.opt.v[i].setZero(p.local_count(), p.n());
     }
   }
   const double wall_before = state.wall_seconds;
@@ -168,9 +254,10 @@ TrainResult train(const GroupContext& task, const Split& split, const TrainConfi
   result.kappa = bipartite_components(task.group().order(), split.train);
   const bool full_potentials =
       measures_full_potentials(cfg, task.group().order(), split.train.size());
+  const Head head = head_of(cfg, task.group().order());
   auto log = [&](std::int64_t step) {
     state.log.push_back(
-        measure(task, split, p, state.initial, step, reducer, full_potentials));
+        measure(task, split, p, state.initial, step, reducer, full_potentials, head));
     if (on_log) on_log(state.log.back());
   };
   auto save = [&] {
@@ -191,7 +278,7 @@ TrainResult train(const GroupContext& task, const Split& split, const TrainConfi
 
   if (state.step == 0) log(0);
   for (std::int64_t step = state.step + 1; step <= cfg.steps; ++step) {
-    const double loss = loss_and_gradient(p, split.train, reducer, ws, grad);
+    const double loss = loss_and_gradient(p, split.train, reducer, ws, grad, head);
     if (!std::isfinite(loss)) {
       result.diverged = true;
       result.diverged_reason = "diverged at step " + std::to_string(step) +
@@ -203,6 +290,11 @@ TrainResult train(const GroupContext& task, const Split& split, const TrainConfi
       const T decay = static_cast<T>(1.0 - cfg.lr * cfg.weight_decay);
       const T step_size = static_cast<T>(cfg.lr * static_cast<double>(p.global_count));
       for (int i = 0; i < 3; ++i) update.gd_update(*w[i], *gr[i], decay, step_size);
+    } else if (cfg.optimizer == Optimizer::kSgd) {
+      // PyTorch's SGD; its momentum buffer starts at the first step's gradient (opt.t == 0).
+      OptimizerState<T>& sgd = state.opt;
+      for (int i = 0; i < 3; ++i) update.sgd_update(*w[i], *gr[i], sgd.m[i], cfg, sgd.t == 0);
+      ++sgd.t;
     } else {
       OptimizerState<T>& adam = state.opt;
       ++adam.t;
@@ -242,9 +334,10 @@ TrainResult train(const GroupContext& task, const Split& split, const TrainConfi
 }
 
 template StepMetrics measure<float>(const GroupContext&, const Split&, const Particles<float>&,
-                                    const Invariants&, std::int64_t, Reducer&, bool);
+                                    const Invariants&, std::int64_t, Reducer&, bool, const Head&);
 template StepMetrics measure<double>(const GroupContext&, const Split&, const Particles<double>&,
-                                     const Invariants&, std::int64_t, Reducer&, bool);
+                                     const Invariants&, std::int64_t, Reducer&, bool,
+                                     const Head&);
 template TrainResult train<float>(const GroupContext&, const Split&, const TrainConfig&, Particles<float>&,
                                 Reducer&, const LogCallback&, TrainControl<float>*);
 template TrainResult train<double>(const GroupContext&, const Split&, const TrainConfig&,

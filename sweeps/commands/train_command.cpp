@@ -71,12 +71,38 @@ void add_train_flags(CLI::App& app, TrainOptions& o) {
   add_integer_flag(app, "--seed", o.run.train.seed, 0, kMax,
                    "run seed (split and initial particles)");
   add_integer_flag(app, "--steps", o.run.train.steps, 0, kMax, "training steps");
-  app.add_option("--optimizer", o.optimizer, "gd (the Wasserstein flow) | adamw")
+  app.add_option("--optimizer", o.optimizer,
+                 "gd (the Wasserstein flow) | sgd | adam | adamw (PyTorch's SGD, Adam, AdamW)")
       ->capture_default_str();
-  app.add_option("--lr", o.run.train.lr, "step eta (gd) or learning rate (adamw)")
+  app.add_option("--lr", o.run.train.lr, "step eta (gd) or learning rate (sgd, adam, adamw)")
       ->capture_default_str();
-  app.add_option("--weight-decay", o.run.train.weight_decay, "lambda")->capture_default_str();
-  app.add_option("--init-scale", o.run.train.init_scale, "s in z ~ N(0, s^2 I)")
+  app.add_option("--weight-decay", o.run.train.weight_decay,
+                 "lambda (gd, adamw: decoupled; sgd, adam: L2 added to the gradient)")
+      ->capture_default_str();
+  app.add_option("--momentum", o.run.train.momentum, "sgd's momentum, in [0, 1)")
+      ->capture_default_str();
+  app.add_option("--beta1", o.run.train.beta1, "Adam(W)'s beta1")->capture_default_str();
+  app.add_option("--beta2", o.run.train.beta2, "Adam(W)'s beta2")->capture_default_str();
+  app.add_option("--adam-eps", o.run.train.adam_eps, "Adam(W)'s eps")->capture_default_str();
+  app.add_option("--parametrization", o.parametrization,
+                 "f = beta sum_j w_c (alpha (w_a + w_b))^2 with (alpha, beta): mean-field "
+                 "(1, 1/(2nq)) | standard (1, 1) | gromov (1/sqrt(2n), 1/q) | custom")
+      ->capture_default_str();
+  app.add_option("--input-multiplier", o.run.train.input_multiplier, "alpha (custom)")
+      ->capture_default_str();
+  app.add_option("--output-multiplier", o.run.train.output_multiplier, "beta (custom)")
+      ->capture_default_str();
+  app.add_option("--init", o.init,
+                 "initial law: normal | uniform | torch-default (U(+-1/sqrt(fan_in)), fan_in n "
+                 "and q) | torch-default-concat (fan_in 2n and q)")
+      ->capture_default_str();
+  app.add_option("--init-scale", o.run.train.init_scale,
+                 "s: the input layers' N(0, s^2) or U(-s, s)")
+      ->capture_default_str();
+  app.add_option("--init-scale-out", o.run.train.init_scale_out,
+                 "the output layer's s (0: --init-scale)")
+      ->capture_default_str();
+  app.add_option("--loss", o.loss, "centred-mse | mse (nn.MSELoss on one-hot) | cross-entropy")
       ->capture_default_str();
   app.add_option("--precision", o.precision, "f32 | f64")->capture_default_str();
   app.add_option("--potentials", o.potentials,
@@ -137,6 +163,9 @@ nlohmann::json run_json(const core::RunConfig& c, const core::RunOutcome& out, i
   j["kernels"] = out.kernels;
   j["kappa"] = out.result.kappa;
   j["laws_per_neuron"] = 2 + out.result.kappa;
+  nlohmann::json log = nlohmann::json::array();  // every logged step, the last one included
+  for (const core::StepMetrics& m : out.result.log) log.push_back(metrics_json(m));
+  j["log"] = std::move(log);
   return j;
 }
 
@@ -204,6 +233,9 @@ void validate_train(TrainOptions& o) {
   o.run.train.optimizer = core::parse_optimizer(o.optimizer);
   o.run.train.potentials = core::parse_potentials(o.potentials);
   o.run.train.precision = core::parse_precision(o.precision);
+  o.run.train.parametrization = core::parse_setting<core::Parametrization>(o.parametrization);
+  o.run.train.init = core::parse_setting<core::Init>(o.init);
+  o.run.train.loss = core::parse_setting<core::Loss>(o.loss);
   const MemoryLimit limit = memory_limit(o.max_memory);
   o.run.validate();
   // RunConfig::validate_fully, keeping the group for the estimate.

@@ -17,6 +17,9 @@ struct TrainOptions {
   std::string optimizer = "adamw";
   std::string precision = "f32";
   std::string potentials = "auto";
+  std::string parametrization = "mean-field";
+  std::string init = "normal";
+  std::string loss = "centred-mse";
   bool json = false;
   std::string save_particles;
   std::string max_memory;  ///< --max-memory: per-rank limit; empty: the machine's (limits.hpp)

@@ -16,9 +16,10 @@ std::string num(double v) { return fmt::format("{}", v); }
 std::string json_value(std::int64_t v) { return fmt::format("{}", v); }
 std::string json_value(std::uint64_t v) { return fmt::format("{}", v); }
 std::string json_value(double v) { return num(v); }
-std::string json_value(core::Optimizer v) { return fmt::format("\"{}\"", core::to_string(v)); }
-std::string json_value(core::Precision v) { return fmt::format("\"{}\"", core::to_string(v)); }
-std::string json_value(core::Potentials v) { return fmt::format("\"{}\"", core::to_string(v)); }
+template <core::SettingEnum E>
+std::string json_value(E v) {
+  return fmt::format("\"{}\"", core::to_string(v));
+}
 
 }  // namespace
 

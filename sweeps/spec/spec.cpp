@@ -13,9 +13,11 @@
 #include <set>
 #include <sstream>
 #include <string_view>
+#include <type_traits>
 #include <toml++/toml.h>
 
 #include "symsweep/core/error.hpp"
+#include "symsweep/core/fields.hpp"
 
 namespace symsweep::sweeps {
 
@@ -180,33 +182,62 @@ struct Key {
   std::function<void(core::RunConfig&, const Value&)> set;
 };
 
-const std::map<std::string, Key>& keys() {
-  static const std::map<std::string, Key> k = {
-      {"group", {Kind::kString, [](core::RunConfig& c, const Value& v) { c.group = v.s; }}},
-      {"augment", {Kind::kString, [](core::RunConfig& c, const Value& v) { c.augment = v.s; }}},
-      {"data_fraction",
-       {Kind::kNumber, [](core::RunConfig& c, const Value& v) { c.data_fraction = v.d; }}},
-      {"width", {Kind::kInteger, [](core::RunConfig& c, const Value& v) { c.train.width = v.i; }}},
-      {"optimizer",
-       {Kind::kString,
-        [](core::RunConfig& c, const Value& v) { c.train.optimizer = core::parse_optimizer(v.s); }}},
-      {"precision",
-       {Kind::kString,
-        [](core::RunConfig& c, const Value& v) { c.train.precision = core::parse_precision(v.s); }}},
-      {"lr", {Kind::kNumber, [](core::RunConfig& c, const Value& v) { c.train.lr = v.d; }}},
-      {"weight_decay",
-       {Kind::kNumber, [](core::RunConfig& c, const Value& v) { c.train.weight_decay = v.d; }}},
-      {"init_scale",
-       {Kind::kNumber, [](core::RunConfig& c, const Value& v) { c.train.init_scale = v.d; }}},
-      {"steps", {Kind::kInteger, [](core::RunConfig& c, const Value& v) { c.train.steps = v.i; }}},
-      {"log_every",
-       {Kind::kInteger, [](core::RunConfig& c, const Value& v) { c.train.log_every = v.i; }}},
-      {"potentials",
-       {Kind::kString,
-        [](core::RunConfig& c, const Value& v) { c.train.potentials = core::parse_potentials(v.s); }}},
-  };
-  return k;
+/// The run keys of a spec in the order a block expands them: the grid-only axes, then every
+/// training setting of core/fields.hpp but the seed (a spec's `seeds`), each parsed by its type.
+struct KeyTable {
+  std::map<std::string, Key> keys;
+  std::vector<std::string> order;
+  std::vector<std::string> train;  ///< the [train] keys, for messages
+};
+
+const KeyTable& key_table() {
+  static const KeyTable table = [] {
+    KeyTable t;
+    auto add = [&t](const std::string& name, Key key) { t.keys.emplace(name, std::move(key)); };
+    add("group", {Kind::kString, [](core::RunConfig& c, const Value& v) { c.group = v.s; }});
+    add("augment", {Kind::kString, [](core::RunConfig& c, const Value& v) { c.augment = v.s; }});
+    add("data_fraction",
+        {Kind::kNumber, [](core::RunConfig& c, const Value& v) { c.data_fraction = v.d; }});
+    const core::TrainConfig any;
+    core::visit_train_settings(
+        [&](const char* name, bool, const auto& field) {
+          using F = std::remove_cvref_t<decltype(field)>;
+          const std::string key = name;
+          if (key == "seed") return;
+          const Kind kind = core::SettingEnum<F>   ? Kind::kString
+                            : std::is_same_v<F, double> ? Kind::kNumber
+                                                        : Kind::kInteger;
+          add(key, {kind, [key](core::RunConfig& c, const Value& v) {
+                      core::visit_train_settings(
+                          [&](const char* other, bool, auto& target) {
+                            using T = std::remove_cvref_t<decltype(target)>;
+                            if (key != other) return;
+                            if constexpr (core::SettingEnum<T>) {
+                              target = core::parse_setting<T>(v.s);
+                            } else if constexpr (std::is_same_v<T, double>) {
+                              target = v.d;
+                            } else {
+                              target = static_cast<T>(v.i);
+                            }
+                          },
+                          c.train);
+                    }});
+          if (key != "width") t.train.push_back(key);
+        },
+        any);
+    // The expansion order of the keys a spec had before the model settings (so that their
+    // sweeps keep their run order), then the others in the order of fields.hpp.
+    t.order = {"group", "augment",      "width",      "data_fraction", "optimizer", "precision",
+               "lr",    "weight_decay", "init_scale", "steps",         "log_every", "potentials"};
+    for (const std::string& k : t.train) {
+      if (std::find(t.order.begin(), t.order.end(), k) == t.order.end()) t.order.push_back(k);
+    }
+    return t;
+  }();
+  return table;
 }
+
+const std::map<std::string, Key>& keys() { return key_table().keys; }
 
 const std::set<std::string> kGridOnly = {"group", "augment", "data_fraction"};
 const std::set<std::string> kSweepKeys = {"name",         "seeds",
@@ -441,8 +472,8 @@ SweepSpec parse_spec(const std::string& text, const std::string& path, const Spe
                    table != "train"
                        ? "unknown axis (expected group, width, data_fraction, augment or a "
                          "[train] key)"
-                       : "unknown key (expected width, optimizer, lr, weight_decay, init_scale, "
-                         "steps, precision, log_every, potentials)");
+                       : fmt::format("unknown key (expected width, {})",
+                                     fmt::join(key_table().train, ", ")));
         }
         if (table == "train" && kGridOnly.count(key)) {
           rep.fail(&v, where, "is a grid axis: put it under [grid]");
@@ -468,9 +499,7 @@ SweepSpec parse_spec(const std::string& text, const std::string& path, const Spe
       rep.fail(grid, "[" + label + "] data_fraction", "missing (e.g. data_fraction = [0.3, 0.5])");
     }
     // Its size first, without expanding it (and without overflowing).
-    for (const char* k : {"group", "augment", "width", "data_fraction", "optimizer", "precision",
-                          "lr", "weight_decay", "init_scale", "steps", "log_every",
-                          "potentials"}) {
+    for (const std::string& k : key_table().order) {
       if (blk.axes.count(k)) blk.order.push_back(k);
     }
     std::optional<std::int64_t> block_runs = static_cast<std::int64_t>(spec.seeds.size());

@@ -245,6 +245,18 @@ ALTER TABLE runs ADD COLUMN potentials_note TEXT;
     // runs of older files.
     R"sql(
 ALTER TABLE runs ADD COLUMN kernels TEXT;
+)sql",
+    // 10 -> 11: the model's settings beyond today's mean-field network (docs/model.md): the
+    // parametrization, the initial law, the loss and sgd's momentum; the runs of older files
+    // had the defaults.
+    R"sql(
+ALTER TABLE runs ADD COLUMN parametrization TEXT NOT NULL DEFAULT 'mean-field';
+ALTER TABLE runs ADD COLUMN input_multiplier REAL NOT NULL DEFAULT 1.0;
+ALTER TABLE runs ADD COLUMN output_multiplier REAL NOT NULL DEFAULT 1.0;
+ALTER TABLE runs ADD COLUMN init TEXT NOT NULL DEFAULT 'normal';
+ALTER TABLE runs ADD COLUMN init_scale_out REAL NOT NULL DEFAULT 0.0;
+ALTER TABLE runs ADD COLUMN loss TEXT NOT NULL DEFAULT 'centred-mse';
+ALTER TABLE runs ADD COLUMN momentum REAL NOT NULL DEFAULT 0.0;
 )sql"};
 
 static_assert(std::size(kMigrations) == kSchemaVersion - 1,

@@ -23,23 +23,19 @@ namespace {
 void bind_setting(Statement& s, int i, std::int64_t v) { s.bind(i, v); }
 void bind_setting(Statement& s, int i, std::uint64_t v) { s.bind(i, static_cast<std::int64_t>(v)); }
 void bind_setting(Statement& s, int i, double v) { s.bind(i, v); }
-void bind_setting(Statement& s, int i, core::Optimizer v) { s.bind(i, core::to_string(v)); }
-void bind_setting(Statement& s, int i, core::Precision v) { s.bind(i, core::to_string(v)); }
-void bind_setting(Statement& s, int i, core::Potentials v) { s.bind(i, core::to_string(v)); }
+template <core::SettingEnum E>
+void bind_setting(Statement& s, int i, E v) {
+  s.bind(i, core::to_string(v));
+}
 
 void read_setting(const Statement& s, int i, std::int64_t& v) { v = s.integer(i); }
 void read_setting(const Statement& s, int i, std::uint64_t& v) {
   v = static_cast<std::uint64_t>(s.integer(i));
 }
 void read_setting(const Statement& s, int i, double& v) { v = s.real(i); }
-void read_setting(const Statement& s, int i, core::Optimizer& v) {
-  v = core::parse_optimizer(s.text(i));
-}
-void read_setting(const Statement& s, int i, core::Precision& v) {
-  v = core::parse_precision(s.text(i));
-}
-void read_setting(const Statement& s, int i, core::Potentials& v) {
-  v = core::parse_potentials(s.text(i));
+template <core::SettingEnum E>
+void read_setting(const Statement& s, int i, E& v) {
+  v = core::parse_setting<E>(s.text(i));
 }
 
 /// The `runs` columns of the training settings, comma-separated, each with `prefix`.

@@ -66,18 +66,23 @@ TEST(Kernels, LevelsAgreeOnTheTrainingStep) {
   LocalReducer local;
   {
     const auto p = init_particles<double>(29, 70, ShardRange{0, 70}, 0.6, 3);
-    Workspace<double> w3, w4;
-    Gradient<double> g3, g4;
-    const double l3 = k.v3->f64.loss_and_gradient(p, split.train, local, w3, g3);
-    const double l4 = k.v4->f64.loss_and_gradient(p, split.train, local, w4, g4);
-    EXPECT_LT(rel(l4, l3), 1e-13);
-    EXPECT_LT(rel_norm(g4.a, g3.a), 1e-13);
-    EXPECT_LT(rel_norm(g4.b, g3.b), 1e-13);
-    EXPECT_LT(rel_norm(g4.c, g3.c), 1e-13);
-    const Evaluation e3 = k.v3->f64.evaluate(p, split.test, local);
-    const Evaluation e4 = k.v4->f64.evaluate(p, split.test, local);
-    EXPECT_LT(rel(e4.loss, e3.loss), 1e-13);
-    EXPECT_EQ(e4.accuracy, e3.accuracy);
+    // Every loss, under the mean-field gain and an explicit one.
+    for (const Head head : {Head{}, Head{0.0, Loss::kMse}, Head{0.0, Loss::kCrossEntropy},
+                            Head{0.02, Loss::kCentredMse}, Head{0.02, Loss::kCrossEntropy}}) {
+      SCOPED_TRACE(to_string(head.loss));
+      Workspace<double> w3, w4;
+      Gradient<double> g3, g4;
+      const double l3 = k.v3->f64.loss_and_gradient(p, split.train, local, w3, g3, head);
+      const double l4 = k.v4->f64.loss_and_gradient(p, split.train, local, w4, g4, head);
+      EXPECT_LT(rel(l4, l3), 1e-13);
+      EXPECT_LT(rel_norm(g4.a, g3.a), 1e-13);
+      EXPECT_LT(rel_norm(g4.b, g3.b), 1e-13);
+      EXPECT_LT(rel_norm(g4.c, g3.c), 1e-13);
+      const Evaluation e3 = k.v3->f64.evaluate(p, split.test, local, head);
+      const Evaluation e4 = k.v4->f64.evaluate(p, split.test, local, head);
+      EXPECT_LT(rel(e4.loss, e3.loss), 1e-13);
+      EXPECT_EQ(e4.accuracy, e3.accuracy);
+    }
     EXPECT_LT(rel_norm(k.v4->f64.outputs(p, split.test, local),
                        k.v3->f64.outputs(p, split.test, local)),
               1e-13);
@@ -87,8 +92,8 @@ TEST(Kernels, LevelsAgreeOnTheTrainingStep) {
     const auto p = init_particles<float>(29, 70, ShardRange{0, 70}, 0.6, 3);
     Workspace<float> w3, w4;
     Gradient<float> g3, g4;
-    const double l3 = k.v3->f32.loss_and_gradient(p, split.train, local, w3, g3);
-    const double l4 = k.v4->f32.loss_and_gradient(p, split.train, local, w4, g4);
+    const double l3 = k.v3->f32.loss_and_gradient(p, split.train, local, w3, g3, Head{});
+    const double l4 = k.v4->f32.loss_and_gradient(p, split.train, local, w4, g4, Head{});
     EXPECT_LT(rel(l4, l3), 1e-5);
     EXPECT_LT(rel_norm(g4.a, g3.a), 1e-5);
     EXPECT_LT(rel_norm(g4.c, g3.c), 1e-5);

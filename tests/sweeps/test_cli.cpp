@@ -83,7 +83,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadFlags{"malformed augment", "train --augment half", "half"},
         BadFlags{"generator out of range", "train --group cyclic:5 --augment generated:9",
                  "generated:9"},
-        BadFlags{"unknown optimizer", "train --optimizer sgd", "sgd"},
+        BadFlags{"unknown optimizer", "train --optimizer lbfgs", "lbfgs"},
         BadFlags{"unknown precision", "train --precision f16", "f16"},
         BadFlags{"negative lr", "train --lr -1", "lr"},
         BadFlags{"negative steps", "train --steps -3", "steps -3"},

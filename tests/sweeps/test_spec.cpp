@@ -215,7 +215,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadSpec{"width a float", HEAD GRID "width = [8.5]\n", "expected an integer", 6},
         BadSpec{"width zero", HEAD GRID "width = [0]\n", "width 0", 6},
         BadSpec{"negative lr", HEAD GRID "[train]\nlr = -1.0\n", "[train] lr", 7},
-        BadSpec{"bad optimizer", HEAD GRID "[train]\noptimizer = \"sgd\"\n", "sgd", 7},
+        BadSpec{"bad optimizer", HEAD GRID "[train]\noptimizer = \"lbfgs\"\n", "lbfgs", 7},
         BadSpec{"bad precision", HEAD GRID "[train]\nprecision = \"f16\"\n", "f16", 7},
         BadSpec{"list under train", HEAD GRID "[train]\nlr = [1e-3, 1e-2]\n", "put it under [grid]",
                 7},

@@ -208,6 +208,10 @@ TEST_F(StoreTest, VersionOneFilesMigrateForwardKeepingTheirRows) {
     store.db().exec(
         "ALTER TABLE runs DROP COLUMN potentials; ALTER TABLE runs DROP COLUMN potentials_note; "
         "ALTER TABLE runs DROP COLUMN kernels; "
+        "ALTER TABLE runs DROP COLUMN parametrization; ALTER TABLE runs DROP COLUMN "
+        "input_multiplier; ALTER TABLE runs DROP COLUMN output_multiplier; ALTER TABLE runs "
+        "DROP COLUMN init; ALTER TABLE runs DROP COLUMN init_scale_out; ALTER TABLE runs DROP "
+        "COLUMN loss; ALTER TABLE runs DROP COLUMN momentum; "
         "DROP INDEX fits_key; ALTER TABLE fits DROP COLUMN count_basis; "
         "ALTER TABLE fits DROP COLUMN eps; ALTER TABLE fits DROP COLUMN method; "
         "ALTER TABLE fits DROP COLUMN bootstrap; ALTER TABLE fits DROP COLUMN seed; "

@@ -19,15 +19,19 @@ namespace symsweep::core {
 template <typename T>
 struct TypedKernels {
   using Mat = typename Particles<T>::Mat;
-  Evaluation (*evaluate)(const Particles<T>&, const Samples&, Reducer&);
+  Evaluation (*evaluate)(const Particles<T>&, const Samples&, Reducer&, const Head&);
   Mat (*outputs)(const Particles<T>&, const Samples&, Reducer&);
   double (*loss_and_gradient)(const Particles<T>&, const Samples&, Reducer&, Workspace<T>&,
-                              Gradient<T>&);
-  /// w, moments m and v, gradient g; bias corrections bc1, bc2 of this step.
+                              Gradient<T>&, const Head&);
+  /// w, moments m and v, gradient g; bias corrections bc1, bc2 of this step. AdamW (decoupled
+  /// decay), or Adam (L2: wd w added to the gradient) when cfg.optimizer is kAdam.
   void (*adamw_update)(Mat& w, const Mat& g, Mat& m, Mat& v, const TrainConfig& cfg, double bc1,
                        double bc2);
   /// w <- decay w - step g.
   void (*gd_update)(Mat& w, const Mat& g, T decay, T step);
+  /// PyTorch's SGD: d = g + wd w; with momentum, buf <- d on the first step (`first`), else
+  /// momentum buf + d, and d = buf; w <- w - lr d.
+  void (*sgd_update)(Mat& w, const Mat& g, Mat& buf, const TrainConfig& cfg, bool first);
 };
 
 struct KernelTable {
@@ -64,13 +68,14 @@ const KernelTable* kernel_table_for(const char* isa);
 namespace symsweep::core::SYMSWEEP_ISA_NS {
 
 template <typename T>
-Evaluation evaluate(const Particles<T>& p, const Samples& samples, Reducer& reducer);
+Evaluation evaluate(const Particles<T>& p, const Samples& samples, Reducer& reducer,
+                    const Head& head);
 template <typename T>
 typename Particles<T>::Mat outputs(const Particles<T>& p, const Samples& samples,
                                    Reducer& reducer);
 template <typename T>
 double loss_and_gradient(const Particles<T>& p, const Samples& train, Reducer& reducer,
-                         Workspace<T>& ws, Gradient<T>& grad);
+                         Workspace<T>& ws, Gradient<T>& grad, const Head& head);
 template <typename T>
 void adamw_update(typename Particles<T>::Mat& w, const typename Particles<T>::Mat& g,
                   typename Particles<T>::Mat& m, typename Particles<T>::Mat& v,
@@ -78,6 +83,9 @@ void adamw_update(typename Particles<T>::Mat& w, const typename Particles<T>::Ma
 template <typename T>
 void gd_update(typename Particles<T>::Mat& w, const typename Particles<T>::Mat& g, T decay,
                T step);
+template <typename T>
+void sgd_update(typename Particles<T>::Mat& w, const typename Particles<T>::Mat& g,
+                typename Particles<T>::Mat& buf, const TrainConfig& cfg, bool first);
 
 FourierCoords fourier_coords(const Eigen::Ref<const Eigen::MatrixXd>& z, const DualGroup& dual);
 MpSummary monomial_potentials(const FourierCoords& f, std::int64_t q, const DualGroup& dual,

@@ -34,6 +34,7 @@ void forward_block(const Particles<T>& p, const Samples& s, std::size_t begin, s
   reducer.sum(out.data(), static_cast<std::size_t>(out.size()));
 }
 
+
 }  // namespace
 
 template <typename T>
@@ -53,8 +54,29 @@ typename Particles<T>::Mat outputs(const Particles<T>& p, const Samples& samples
   return result;
 }
 
+namespace {
+
+/// One sample's loss under `head` from its raw output column (C^T S: the sum over particles,
+/// not yet multiplied by the gain), in double.
+template <typename Col>
+double sample_loss(const Col& col, int y, double gain, Loss loss, Eigen::VectorXd& r) {
+  const auto n = static_cast<double>(col.size());
+  r = col.template cast<double>() * gain;
+  if (loss == Loss::kCrossEntropy) {
+    const double top = r.maxCoeff();
+    return std::log((r.array() - top).exp().sum()) + top - r[y];
+  }
+  r[y] -= 1.0;
+  if (loss == Loss::kMse) return r.squaredNorm() / n;
+  r.array() -= r.mean();
+  return r.squaredNorm();
+}
+
+}  // namespace
+
 template <typename T>
-Evaluation evaluate(const Particles<T>& p, const Samples& samples, Reducer& reducer) {
+Evaluation evaluate(const Particles<T>& p, const Samples& samples, Reducer& reducer,
+                    const Head& head) {
   Evaluation ev;
   ev.count = samples.size();
   if (samples.size() == 0) {
@@ -63,7 +85,8 @@ Evaluation evaluate(const Particles<T>& p, const Samples& samples, Reducer& redu
   }
   typename Particles<T>::Mat h, out;
   const int n = p.n();
-  const double scale = 1.0 / (static_cast<double>(p.global_count) * 2.0 * n);
+  const double gain =
+      head.gain != 0.0 ? head.gain : 1.0 / (static_cast<double>(p.global_count) * 2.0 * n);
   std::size_t correct = 0;
   Eigen::VectorXd r(n);
   const std::size_t chunk = team_chunk(p, samples.size(), reducer);
@@ -76,10 +99,7 @@ Evaluation evaluate(const Particles<T>& p, const Samples& samples, Reducer& redu
       col.maxCoeff(&best);
       const int y = samples.y[begin + i];
       if (best == y) ++correct;
-      r = col.template cast<double>() * scale;
-      r[y] -= 1.0;
-      r.array() -= r.mean();
-      ev.loss_sum += r.squaredNorm();
+      ev.loss_sum += sample_loss(col, y, gain, head.loss, r);
     }
   }
   ev.loss = ev.loss_sum / static_cast<double>(samples.size());
@@ -89,7 +109,7 @@ Evaluation evaluate(const Particles<T>& p, const Samples& samples, Reducer& redu
 
 template <typename T>
 double loss_and_gradient(const Particles<T>& p, const Samples& train, Reducer& reducer,
-                         Workspace<T>& ws, Gradient<T>& grad) {
+                         Workspace<T>& ws, Gradient<T>& grad, const Head& head) {
   const int n = p.n();
   const Eigen::Index m = static_cast<Eigen::Index>(train.size());
   const Eigen::Index ql = p.local_count();
@@ -102,11 +122,28 @@ double loss_and_gradient(const Particles<T>& p, const Samples& train, Reducer& r
   grad.a.setZero(ql, n);
   grad.b.setZero(ql, n);
   grad.c.setZero(ql, n);
-  // Residual r = P(o/(2n) - e_y) and dH/do = r / (n m); the 1/q of the backward products is
-  // folded in here so that no product needs a separate scaling pass.
-  const T out_scale = T(1) / (static_cast<T>(p.global_count) * T(2) * static_cast<T>(n));
-  const T grad_scale =
-      T(1) / (static_cast<T>(n) * static_cast<T>(m) * static_cast<T>(p.global_count));
+  // The output f = gain C^T S and, per sample, dH/d(C^T S) = gain dH/df: the gain and the 1/m
+  // of the mean are folded into one factor here so that no product needs a separate scaling
+  // pass. Mean-field (gain 0 in the Head): f = o/(2n) with o = (1/q) C^T S, the residual
+  // r = P(f - e_y), dH/df = 2r/m, and the factor 1/(n m q) as before the Head existed.
+  const bool mean_field = head.gain == 0.0;
+  const T gain = mean_field
+                     ? T(1) / (static_cast<T>(p.global_count) * T(2) * static_cast<T>(n))
+                     : static_cast<T>(head.gain);
+  const double md = static_cast<double>(m);
+  T grad_scale = static_cast<T>(head.gain / md);  // cross-entropy: dH/df = (softmax - e_y)/m
+  if (head.loss == Loss::kCentredMse) {
+    grad_scale = mean_field ? T(1) / (static_cast<T>(n) * static_cast<T>(m) *
+                                      static_cast<T>(p.global_count))
+                            : static_cast<T>(2.0 * head.gain / md);
+  } else if (head.loss == Loss::kMse) {
+    const double g0 = mean_field ? 1.0 / (static_cast<double>(p.global_count) * 2.0 * n)
+                                 : head.gain;
+    grad_scale = static_cast<T>(2.0 * g0 / (md * n));
+  } else if (mean_field) {
+    grad_scale = static_cast<T>(1.0 / (static_cast<double>(p.global_count) * 2.0 * n * md));
+  }
+  const T inv_n = T(1) / static_cast<T>(n);
   double loss = 0.0;
   // The training pairs in chunks: memory O(q_local (chunk + n)) whatever |T|. Each chunk's
   // outputs are made global by one reduction before its backward pass.
@@ -121,19 +158,37 @@ double loss_and_gradient(const Particles<T>& p, const Samples& train, Reducer& r
       h.col(i) = p.a.col(a1[i]) + p.b.col(a2[i]);
       s.col(i) = h.col(i).array().square();
     }
-    // o = (1/q) C^T S, the sum over particles made global by the reducer.
+    // C^T S, the sum over particles made global by the reducer.
     g.noalias() = p.c.transpose() * s;
     reducer.sum(g.data(), static_cast<std::size_t>(g.size()));
     for (Eigen::Index i = 0; i < cnt; ++i) {
       auto col = g.col(i);
-      col *= out_scale;
-      col[y[i]] -= T(1);
-      col.array() -= col.mean();
-      loss += static_cast<double>(col.squaredNorm());
+      col *= gain;  // f
+      switch (head.loss) {
+        case Loss::kCentredMse:
+          col[y[i]] -= T(1);
+          col.array() -= col.mean();
+          loss += static_cast<double>(col.squaredNorm());
+          break;
+        case Loss::kMse:
+          col[y[i]] -= T(1);
+          loss += static_cast<double>(col.squaredNorm() * inv_n);
+          break;
+        case Loss::kCrossEntropy: {
+          const T top = col.maxCoeff();
+          const T fy = col[y[i]];
+          col.array() = (col.array() - top).exp();
+          const T z = col.sum();
+          loss += std::log(static_cast<double>(z)) + static_cast<double>(top - fy);
+          col /= z;  // softmax(f)
+          col[y[i]] -= T(1);
+          break;
+        }
+      }
       col *= grad_scale;
     }
-    grad.c.noalias() += s * g.transpose();  // dH/dC = (1/q) S G^T
-    s.noalias() = p.c * g;                  // dH/dS = (1/q) C G, reusing S's buffer
+    grad.c.noalias() += s * g.transpose();  // dH/dC = S G^T
+    s.noalias() = p.c * g;                  // dH/dS = C G, reusing S's buffer
     for (Eigen::Index i = 0; i < cnt; ++i) {
       h.col(i) = T(2) * h.col(i).cwiseProduct(s.col(i));  // dH/dh = 2 h * dH/dS
       grad.a.col(a1[i]) += h.col(i);
@@ -153,6 +208,14 @@ void adamw_update(typename Particles<T>::Mat& w, const typename Particles<T>::Ma
   const T step = lr / static_cast<T>(bc1);
   const T inv_sqrt_bc2 = static_cast<T>(1.0 / std::sqrt(bc2));
   const T eps = static_cast<T>(cfg.adam_eps);
+  if (cfg.optimizer == Optimizer::kAdam) {
+    // PyTorch's Adam: the L2 term wd w joins the gradient; no decoupled decay.
+    const T wd = static_cast<T>(cfg.weight_decay);
+    m.array() = b1 * m.array() + (T(1) - b1) * (g.array() + wd * w.array());
+    v.array() = b2 * v.array() + (T(1) - b2) * (g.array() + wd * w.array()).square();
+    w.array() -= step * m.array() / (v.array().sqrt() * inv_sqrt_bc2 + eps);
+    return;
+  }
   m.array() = b1 * m.array() + (T(1) - b1) * g.array();
   v.array() = b2 * v.array() + (T(1) - b2) * g.array().square();
   w.array() = decay * w.array() - step * m.array() / (v.array().sqrt() * inv_sqrt_bc2 + eps);
@@ -164,15 +227,35 @@ void gd_update(typename Particles<T>::Mat& w, const typename Particles<T>::Mat& 
   w = decay * w - step * g;
 }
 
+template <typename T>
+void sgd_update(typename Particles<T>::Mat& w, const typename Particles<T>::Mat& g,
+                typename Particles<T>::Mat& buf, const TrainConfig& cfg, bool first) {
+  const T lr = static_cast<T>(cfg.lr);
+  const T wd = static_cast<T>(cfg.weight_decay);
+  const T mu = static_cast<T>(cfg.momentum);
+  if (cfg.momentum == 0.0) {
+    w.array() -= lr * (g.array() + wd * w.array());
+    return;
+  }
+  if (first) {
+    buf.array() = g.array() + wd * w.array();
+  } else {
+    buf.array() = mu * buf.array() + (g.array() + wd * w.array());
+  }
+  w.array() -= lr * buf.array();
+}
+
 #define SYMSWEEP_INSTANTIATE(T)                                                             \
-  template Evaluation evaluate<T>(const Particles<T>&, const Samples&, Reducer&);           \
+  template Evaluation evaluate<T>(const Particles<T>&, const Samples&, Reducer&, const Head&); \
   template Particles<T>::Mat outputs<T>(const Particles<T>&, const Samples&, Reducer&);     \
   template double loss_and_gradient<T>(const Particles<T>&, const Samples&, Reducer&,      \
-                                       Workspace<T>&, Gradient<T>&);                        \
+                                       Workspace<T>&, Gradient<T>&, const Head&);           \
   template void adamw_update<T>(Particles<T>::Mat&, const Particles<T>::Mat&,              \
                                 Particles<T>::Mat&, Particles<T>::Mat&, const TrainConfig&, \
                                 double, double);                                            \
-  template void gd_update<T>(Particles<T>::Mat&, const Particles<T>::Mat&, T, T);
+  template void gd_update<T>(Particles<T>::Mat&, const Particles<T>::Mat&, T, T);          \
+  template void sgd_update<T>(Particles<T>::Mat&, const Particles<T>::Mat&, Particles<T>::Mat&, \
+                              const TrainConfig&, bool);
 SYMSWEEP_INSTANTIATE(float)
 SYMSWEEP_INSTANTIATE(double)
 #undef SYMSWEEP_INSTANTIATE

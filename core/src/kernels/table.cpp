@@ -12,8 +12,8 @@ namespace {
 
 template <typename T>
 constexpr TypedKernels<T> typed_kernels() {
-  return TypedKernels<T>{&evaluate<T>, &outputs<T>, &loss_and_gradient<T>, &adamw_update<T>,
-                         &gd_update<T>};
+  return TypedKernels<T>{&evaluate<T>,     &outputs<T>,   &loss_and_gradient<T>,
+                         &adamw_update<T>, &gd_update<T>, &sgd_update<T>};
 }
 
 const KernelTable kTable{SYMSWEEP_ISA_NAME,      typed_kernels<float>(),

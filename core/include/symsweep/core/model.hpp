@@ -6,6 +6,7 @@
 
 #include "symsweep/core/data.hpp"
 #include "symsweep/core/reducer.hpp"
+#include "symsweep/core/train_config.hpp"
 
 namespace symsweep::core {
 
@@ -41,13 +42,36 @@ template <typename T>
 Particles<T> init_particles(int n, std::int64_t width, ShardRange range, double scale,
                             std::uint64_t seed);
 
+/// The initial law of the weights: N(0, s^2) or, `uniform`, U(-s, s) = s (2u - 1), with
+/// s = `input_scale` for w_a and w_b and `output_scale` for w_c (TrainConfig::init).
+struct InitLaw {
+  bool uniform = false;
+  double input_scale = 0.3, output_scale = 0.3;
+};
+/// As above with any InitLaw: particle j draws its 3n values (w_a, then w_b, then w_c) from the
+/// stream (seed, j), normals or uniforms, so the values do not depend on the sharding.
+template <typename T>
+Particles<T> init_particles(int n, std::int64_t width, ShardRange range, const InitLaw& law,
+                            std::uint64_t seed);
+
 /// Builds Particles from a stacked q x 3n matrix (w_a | w_b | w_c), keeping rows of `range`.
 template <typename T>
 Particles<T> particles_from_stacked(const Eigen::MatrixXd& z, ShardRange range);
 
+/// What the network outputs and how it is scored (docs/model.md): the output is
+/// f = gain sum_j w_c (w_a[a1] + w_b[a2])^2 with gain = TrainConfig::output_gain (0: the
+/// mean-field 1/(2nq), formed as before this setting existed, so those runs repeat bit for bit),
+/// and a sample's loss is `loss` of f.
+struct Head {
+  double gain = 0.0;
+  Loss loss = Loss::kCentredMse;
+};
+/// The Head of a run on a group of order n.
+inline Head head_of(const TrainConfig& cfg, int n) { return Head{cfg.output_gain(n), cfg.loss}; }
+
 /// Loss and accuracy of the network on a sample set.
 struct Evaluation {
-  double loss = 0.0;      ///< mean over the samples of ||P(o/(2n) - e_y)||^2
+  double loss = 0.0;      ///< mean over the samples of the Head's loss (default ||P(o/(2n) - e_y)||^2)
   double accuracy = 0.0;  ///< fraction with argmax_c o[c] == y (ties: lowest index)
   double loss_sum = 0.0;  ///< the sum instead of the mean
   std::size_t count = 0;
@@ -57,7 +81,8 @@ struct Evaluation {
 /// chunks; one sum-reduction of the n x chunk partial outputs per chunk). An empty sample set
 /// gives count 0 and NaN loss / accuracy (callers report null).
 template <typename T>
-Evaluation evaluate(const Particles<T>& p, const Samples& samples, Reducer& reducer);
+Evaluation evaluate(const Particles<T>& p, const Samples& samples, Reducer& reducer,
+                    const Head& head = {});
 
 /// Collective on the reducer: the outputs o(a1, a2) (n x |samples|, column i for sample i).
 template <typename T>
@@ -98,6 +123,6 @@ std::int64_t loss_chunk_pairs(std::int64_t q_local, int n, std::int64_t pairs,
 /// of a team. evaluate() and outputs() cut their pairs the same way.
 template <typename T>
 double loss_and_gradient(const Particles<T>& p, const Samples& train, Reducer& reducer,
-                         Workspace<T>& ws, Gradient<T>& grad);
+                         Workspace<T>& ws, Gradient<T>& grad, const Head& head = {});
 
 }  // namespace symsweep::core

@@ -36,15 +36,21 @@ bool measures_full_potentials(const TrainConfig& cfg, int n, std::size_t train_p
 /// rho_kkk (for the output and the database).
 std::string potentials_note(const TrainConfig& cfg, int n, std::size_t train_pairs);
 
+/// The factor kappa = gain 2nq by which the MPs of a network with output gain `head.gain` are
+/// those of its particles with w_c scaled: the MPs are reported for the function the network
+/// computes, at the scale where the symbolic solution sits at 0 and 1 (mean-field: 1).
+double mp_scale(const Head& head, int n, std::int64_t q);
+
 /// Collective on the reducer: all metrics of the network whose local particles are `p`
-/// (`full_potentials` false: of the MPs only rho_kkk, without max_offtarget_mp and binary_gap).
+/// (`full_potentials` false: of the MPs only rho_kkk, without max_offtarget_mp and binary_gap),
+/// with losses and MPs under `head` (docs/model.md).
 template <typename T>
 StepMetrics measure(const GroupContext& task, const Split& split, const Particles<T>& p,
                     const Invariants& initial, std::int64_t step, Reducer& reducer,
-                    bool full_potentials = true);
+                    bool full_potentials = true, const Head& head = {});
 
-/// Optimiser state of a shard: AdamW's moments per block (a, b, c) and its step count; empty
-/// for gd.
+/// Optimiser state of a shard: Adam(W)'s moments per block (a, b, c) and its step count, sgd's
+/// momentum buffer in m (v empty); empty for gd and for sgd without momentum.
 template <typename T>
 struct OptimizerState {
   typename Particles<T>::Mat m[3], v[3];

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <xmmintrin.h>
 
 #include "kernels/kernels.hpp"
 #include "symsweep/core/error.hpp"
@@ -229,10 +230,31 @@ StepMetrics measure(const GroupContext& task, const Split& split, const Particle
   return m;
 }
 
+namespace {
+
+/// Flush-to-zero and denormals-are-zero (MXCSR bits FTZ and DAZ) while a run trains, restored
+/// after. A converging run's gradients and Adam moments fall below the smallest normal float
+/// (1.2e-38 in f32), where every operation on them takes a microcode assist: Tian's Z_23 run
+/// (q 512, adam, f 0.9) took 11.0 s for 2000 steps with denormals and 1.1 s without, with the
+/// same printed losses. Values below 1e-38 are zero either way for every quantity reported.
+class FlushDenormals {
+ public:
+  FlushDenormals() : saved_(_mm_getcsr()) { _mm_setcsr(saved_ | 0x8040U); }
+  ~FlushDenormals() { _mm_setcsr(saved_); }
+  FlushDenormals(const FlushDenormals&) = delete;
+  FlushDenormals& operator=(const FlushDenormals&) = delete;
+
+ private:
+  unsigned saved_;
+};
+
+}  // namespace
+
 template <typename T>
 TrainResult train(const GroupContext& task, const Split& split, const TrainConfig& cfg, Particles<T>& p,
                 Reducer& reducer, const LogCallback& on_log, TrainControl<T>* control) {
   using Clock = std::chrono::steady_clock;
+  const FlushDenormals flush;
   const auto start = Clock::now();
   TrainState<T> state;
   if (control != nullptr && control->resume != nullptr) {

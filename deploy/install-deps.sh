@@ -10,14 +10,16 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   gnuplot-nox
-  python3 python3-numpy
+  python3 python3-numpy python3-torch
   chromium python3-websocket
   clang-tidy
   valgrind
 )
-# Benchmarks compare against the PyTorch script a researcher would write.
+# python3-torch: the reference tests (tests/reference) check symsweep's optimisers and losses
+# against torch.optim. The benchmarks compare against the PyTorch script a researcher would
+# write, with OpenBLAS's threaded build.
 if [[ "${SYMSWEEP_WITH_TORCH:-0}" == "1" ]]; then
-  packages+=(python3-torch libopenblas0-pthread)
+  packages+=(libopenblas0-pthread)
 fi
 
 missing=()

@@ -13,20 +13,14 @@ below 1e-12.
 """
 import math
 import os
-import subprocess
 import sys
 import tempfile
 
 import numpy as np
 
-try:
-    import torch
-except ImportError:
-    print("skipped: python3-torch is not installed")
-    sys.exit(77)
+from reference_common import ref, train
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
-import torch_reference as ref  # noqa: E402  (the streams and the split)
+import torch  # noqa: E402  (reference_common exits 77 without it)
 
 N, Q, F, SEED = 7, 12, 0.6, 3
 # (optimizer, loss, parametrization, init, extra settings, steps)
@@ -50,10 +44,7 @@ CASES = [
 
 
 def symsweep(binary, args, out):
-    cmd = [binary, "train", "--group", f"cyclic:{N}", "--width", str(Q), "--data-fraction",
-           str(F), "--seed", str(SEED), "--precision", "f64", "--log-every", "0",
-           "--save-particles", out] + args
-    subprocess.run(cmd, check=True, capture_output=True, text=True)
+    train(binary, N, Q, F, SEED, ["--log-every", "0", "--save-particles", out] + args)
     return np.load(out)
 
 

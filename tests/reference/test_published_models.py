@@ -16,21 +16,15 @@ logged step (every 10).
 import json
 import math
 import os
-import subprocess
 import sys
 import tempfile
 
 import numpy as np
 
-try:
-    import torch
-    from torch import nn
-except ImportError:
-    print("skipped: python3-torch is not installed")
-    sys.exit(77)
+from reference_common import ref, train
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench"))
-import torch_reference as ref  # noqa: E402  (the split of core/data.cpp)
+import torch  # noqa: E402  (reference_common exits 77 without it)
+from torch import nn  # noqa: E402
 
 STEPS, EVERY, SEED, F = 100, 10, 1, 0.5
 
@@ -91,13 +85,11 @@ CASES = {
 
 
 def run(binary, name, c, tmp):
-    common = [binary, "train", "--group", f"cyclic:{c['n']}", "--width", str(c["q"]),
-              "--data-fraction", str(F), "--seed", str(SEED), "--precision", "f64"] + c["args"]
     init = os.path.join(tmp, name + ".npy")
-    subprocess.run(common + ["--steps", "0", "--log-every", "0", "--save-particles", init],
-                   check=True, capture_output=True)
-    out = subprocess.run(common + ["--steps", str(STEPS), "--log-every", str(EVERY), "--json"],
-                         check=True, capture_output=True, text=True).stdout
+    train(binary, c["n"], c["q"], F, SEED,
+          c["args"] + ["--steps", "0", "--log-every", "0", "--save-particles", init])
+    out = train(binary, c["n"], c["q"], F, SEED,
+                c["args"] + ["--steps", str(STEPS), "--log-every", str(EVERY), "--json"])
     return np.load(init), json.loads(out)["log"]
 
 

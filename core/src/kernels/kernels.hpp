@@ -29,9 +29,9 @@ struct TypedKernels {
                        double bc2);
   /// w <- decay w - step g.
   void (*gd_update)(Mat& w, const Mat& g, T decay, T step);
-  /// PyTorch's SGD: d = g + wd w; with momentum, buf <- d on the first step (`first`), else
-  /// momentum buf + d, and d = buf; w <- w - lr d.
-  void (*sgd_update)(Mat& w, const Mat& g, Mat& buf, const TrainConfig& cfg, bool first);
+  /// PyTorch's SGD: d = g + wd w; with momentum, buf <- momentum buf + d (buf starts at zero,
+  /// so its first value is d) and d = buf; w <- w - lr d.
+  void (*sgd_update)(Mat& w, const Mat& g, Mat& buf, const TrainConfig& cfg);
 };
 
 struct KernelTable {
@@ -85,7 +85,7 @@ void gd_update(typename Particles<T>::Mat& w, const typename Particles<T>::Mat& 
                T step);
 template <typename T>
 void sgd_update(typename Particles<T>::Mat& w, const typename Particles<T>::Mat& g,
-                typename Particles<T>::Mat& buf, const TrainConfig& cfg, bool first);
+                typename Particles<T>::Mat& buf, const TrainConfig& cfg);
 
 FourierCoords fourier_coords(const Eigen::Ref<const Eigen::MatrixXd>& z, const DualGroup& dual);
 MpSummary monomial_potentials(const FourierCoords& f, std::int64_t q, const DualGroup& dual,

@@ -130,19 +130,17 @@ double loss_and_gradient(const Particles<T>& p, const Samples& train, Reducer& r
   const T gain = mean_field
                      ? T(1) / (static_cast<T>(p.global_count) * T(2) * static_cast<T>(n))
                      : static_cast<T>(head.gain);
-  const double md = static_cast<double>(m);
-  T grad_scale = static_cast<T>(head.gain / md);  // cross-entropy: dH/df = (softmax - e_y)/m
-  if (head.loss == Loss::kCentredMse) {
-    grad_scale = mean_field ? T(1) / (static_cast<T>(n) * static_cast<T>(m) *
-                                      static_cast<T>(p.global_count))
-                            : static_cast<T>(2.0 * head.gain / md);
-  } else if (head.loss == Loss::kMse) {
-    const double g0 = mean_field ? 1.0 / (static_cast<double>(p.global_count) * 2.0 * n)
-                                 : head.gain;
-    grad_scale = static_cast<T>(2.0 * g0 / (md * n));
-  } else if (mean_field) {
-    grad_scale = static_cast<T>(1.0 / (static_cast<double>(p.global_count) * 2.0 * n * md));
-  }
+  // dH/df per sample: centred-mse 2r/m, mse 2r/(n m), cross-entropy (softmax - e_y)/m. The
+  // mean-field centred-mse factor 1/(n m q) is formed in T as before the Head existed.
+  const double gain_d =
+      mean_field ? 1.0 / (static_cast<double>(p.global_count) * 2.0 * n) : head.gain;
+  const double per_loss = head.loss == Loss::kCentredMse ? 2.0
+                          : head.loss == Loss::kMse     ? 2.0 / n
+                                                         : 1.0;
+  const T grad_scale =
+      mean_field && head.loss == Loss::kCentredMse
+          ? T(1) / (static_cast<T>(n) * static_cast<T>(m) * static_cast<T>(p.global_count))
+          : static_cast<T>(per_loss * gain_d / static_cast<double>(m));
   const T inv_n = T(1) / static_cast<T>(n);
   double loss = 0.0;
   // The training pairs in chunks: memory O(q_local (chunk + n)) whatever |T|. Each chunk's
@@ -229,19 +227,15 @@ void gd_update(typename Particles<T>::Mat& w, const typename Particles<T>::Mat& 
 
 template <typename T>
 void sgd_update(typename Particles<T>::Mat& w, const typename Particles<T>::Mat& g,
-                typename Particles<T>::Mat& buf, const TrainConfig& cfg, bool first) {
+                typename Particles<T>::Mat& buf, const TrainConfig& cfg) {
   const T lr = static_cast<T>(cfg.lr);
   const T wd = static_cast<T>(cfg.weight_decay);
-  const T mu = static_cast<T>(cfg.momentum);
   if (cfg.momentum == 0.0) {
     w.array() -= lr * (g.array() + wd * w.array());
     return;
   }
-  if (first) {
-    buf.array() = g.array() + wd * w.array();
-  } else {
-    buf.array() = mu * buf.array() + (g.array() + wd * w.array());
-  }
+  // The buffer starts at zero, so its first value is d itself, as PyTorch's first step sets it.
+  buf.array() = static_cast<T>(cfg.momentum) * buf.array() + (g.array() + wd * w.array());
   w.array() -= lr * buf.array();
 }
 
@@ -255,7 +249,7 @@ void sgd_update(typename Particles<T>::Mat& w, const typename Particles<T>::Mat&
                                 double, double);                                            \
   template void gd_update<T>(Particles<T>::Mat&, const Particles<T>::Mat&, T, T);          \
   template void sgd_update<T>(Particles<T>::Mat&, const Particles<T>::Mat&, Particles<T>::Mat&, \
-                              const TrainConfig&, bool);
+                              const TrainConfig&);
 SYMSWEEP_INSTANTIATE(float)
 SYMSWEEP_INSTANTIATE(double)
 #undef SYMSWEEP_INSTANTIATE

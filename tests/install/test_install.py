@@ -50,7 +50,9 @@ def main():
     share = os.path.join(prefix, "share", "symsweep")
     for f in ["slurm/sweep.sbatch", "slurm/array.sbatch", "slurm/README.md",
               "examples/quickstart.toml", "examples/scaling.toml", "examples/scaling-fine.toml",
-              "examples/scaling-long.toml", "examples/nonabelian.toml", "examples/refine_grid.py"]:
+              "examples/scaling-long.toml", "examples/nonabelian.toml", "examples/tian.toml",
+              "examples/tian-boundary.toml", "examples/doshi.toml", "examples/gromov.toml",
+              "examples/refine_grid.py"]:
         check(os.path.isfile(os.path.join(share, f)), f"share/symsweep/{f}")
 
     # The package: core's headers only, and no build-host flags in the exported target.

@@ -67,51 +67,63 @@ def tian_loss(o, y, m):
 
 
 CASES = {
-    "tian": dict(n=13, q=64, args=["--parametrization", "standard", "--init", "torch-default",
-                                   "--loss", "centred-mse", "--optimizer", "adam", "--lr", "0.01",
-                                   "--weight-decay", "1e-4"]),
-    "doshi": dict(n=11, q=48, args=["--parametrization", "standard", "--init", "normal",
-                                    "--init-scale", repr(0.5 / (2 * 48) ** (1 / 3)), "--loss", "mse",
-                                    "--optimizer", "adamw", "--lr", "0.01", "--weight-decay", "5.0",
-                                    "--beta2", "0.98"]),
-    "gromov": dict(n=11, q=64, args=["--parametrization", "gromov", "--init", "normal",
-                                     "--init-scale", "1", "--loss", "mse", "--optimizer", "sgd",
-                                     "--momentum", "0", "--weight-decay", "0", "--lr", "20"]),
-    "cross-entropy": dict(n=13, q=32, args=["--parametrization", "standard", "--init",
-                                            "torch-default", "--loss", "cross-entropy",
-                                            "--optimizer", "adam", "--lr", "0.01",
-                                            "--weight-decay", "1e-4"]),
+    "tian": dict(n=13, q=64, lr=0.01, args=["--parametrization", "standard", "--init",
+                                            "torch-default", "--loss", "centred-mse",
+                                            "--optimizer", "adam", "--weight-decay", "1e-4"]),
+    "doshi": dict(n=11, q=48, lr=0.01, args=["--parametrization", "standard", "--init", "normal",
+                                             "--init-scale", repr(0.5 / (2 * 48) ** (1 / 3)),
+                                             "--loss", "mse", "--optimizer", "adamw",
+                                             "--weight-decay", "5.0", "--beta2", "0.98"]),
+    "gromov": dict(n=11, q=64, lr=20.0, args=["--parametrization", "gromov", "--init", "normal",
+                                              "--init-scale", "1", "--loss", "mse", "--optimizer",
+                                              "sgd", "--momentum", "0", "--weight-decay", "0"]),
+    "cross-entropy": dict(n=13, q=32, lr=0.01, args=["--parametrization", "standard", "--init",
+                                                     "torch-default", "--loss", "cross-entropy",
+                                                     "--optimizer", "adam", "--weight-decay",
+                                                     "1e-4"]),
 }
 
 
+def symsweep_args(c):
+    """The `symsweep train` flags of case c (its settings and learning rate)."""
+    return c["args"] + ["--lr", repr(c["lr"])]
+
+
+def initial_particles(binary, c, fraction, seed, path, precision="f64"):
+    """symsweep's initial particles of case c (q x 3n: w_a | w_b | w_c), through a 0-step run."""
+    train(binary, c["n"], c["q"], fraction, seed,
+          symsweep_args(c) + ["--steps", "0", "--log-every", "0", "--save-particles", path],
+          precision)
+    return np.load(path)
+
+
 def run(binary, name, c, tmp):
-    init = os.path.join(tmp, name + ".npy")
-    train(binary, c["n"], c["q"], F, SEED,
-          c["args"] + ["--steps", "0", "--log-every", "0", "--save-particles", init])
+    z = initial_particles(binary, c, F, SEED, os.path.join(tmp, name + ".npy"))
     out = train(binary, c["n"], c["q"], F, SEED,
-                c["args"] + ["--steps", str(STEPS), "--log-every", str(EVERY), "--json"])
-    return np.load(init), json.loads(out)["log"]
+                symsweep_args(c) + ["--steps", str(STEPS), "--log-every", str(EVERY), "--json"])
+    return z, json.loads(out)["log"]
 
 
-def reference(name, c, z):
+def data(n, index):
+    """One-hot inputs e_a, e_b and labels (a + b) mod n of the pair indices a n + b."""
+    index = torch.from_numpy(index)
+    ea = nn.functional.one_hot(index // n, n)
+    eb = nn.functional.one_hot(index % n, n)
+    return ea, eb, (index // n + index % n) % n
+
+
+def reference_model(name, c, z, dtype=torch.float64):
+    """Case c as its reference writes it, with symsweep's particles z as the weights:
+    (forward(ea, eb) -> outputs, loss(outputs, labels), the torch optimiser)."""
     n, q = c["n"], c["q"]
-    a, b, w = (torch.tensor(z[:, i * n:(i + 1) * n], dtype=torch.float64) for i in range(3))
-    train, test = ref.split(n, F, SEED)
-
-    def data(index):
-        index = torch.from_numpy(index)
-        ea = nn.functional.one_hot(index // n, n).double()
-        eb = nn.functional.one_hot(index % n, n).double()
-        return ea, eb, (index // n + index % n) % n
-
-    sets = [data(train), data(test)]
+    a, b, w = (torch.tensor(z[:, i * n:(i + 1) * n], dtype=dtype) for i in range(3))
     if name in ("tian", "cross-entropy"):
-        net = Tian(n, q).double()
+        net = Tian(n, q).to(dtype)
         net.layera.weight.data, net.layerb.weight.data = a.clone(), b.clone()
         net.layerc.weight.data = w.T.clone()
         forward = lambda ea, eb: net(ea, eb)  # noqa: E731
     else:
-        net = (Doshi(n, q) if name == "doshi" else Gromov(n, q)).double()
+        net = (Doshi(n, q) if name == "doshi" else Gromov(n, q)).to(dtype)
         first, second = (net.fc1, net.fc2) if name == "doshi" else (net.U, net.W)
         first.weight.data = torch.cat([a, b], dim=1).clone()
         second.weight.data = w.T.clone()
@@ -121,13 +133,25 @@ def reference(name, c, z):
     elif name == "cross-entropy":
         loss_fn = nn.CrossEntropyLoss()
     else:
-        loss_fn = lambda o, y: nn.MSELoss()(o, nn.functional.one_hot(y, n).double())  # noqa
+        loss_fn = lambda o, y: nn.MSELoss()(o, nn.functional.one_hot(y, n).to(o.dtype))  # noqa
+    lr = c["lr"]
     if name == "doshi":
-        opt = torch.optim.AdamW(net.parameters(), lr=0.01, betas=(0.9, 0.98), weight_decay=5.0)
+        opt = torch.optim.AdamW(net.parameters(), lr=lr, betas=(0.9, 0.98), weight_decay=5.0)
     elif name == "gromov":
-        opt = torch.optim.SGD(net.parameters(), lr=20.0)
+        opt = torch.optim.SGD(net.parameters(), lr=lr)
     else:
-        opt = torch.optim.Adam(net.parameters(), lr=0.01, weight_decay=1e-4)
+        opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=1e-4)
+    return forward, loss_fn, opt
+
+
+def reference(name, c, z):
+    n = c["n"]
+    train_index, test_index = ref.split(n, F, SEED)
+    sets = []
+    for index in (train_index, test_index):
+        ea, eb, y = data(n, index)
+        sets.append((ea.double(), eb.double(), y))
+    forward, loss_fn, opt = reference_model(name, c, z)
     log = []
     for step in range(STEPS + 1):
         if step % EVERY == 0:

@@ -16,6 +16,12 @@ struct CellSettings {
   double lr = 0.0, weight_decay = 0.0, init_scale = 0.0;
   std::int64_t steps = 0;
   std::string precision;
+  /// " name=value" for each other setting that changes a run's result (beta1, beta2, adam_eps,
+  /// parametrization, multipliers, init, init_scale_out, loss, momentum: every setting of
+  /// core::visit_train_settings outside the columns above that is not measurement-only) where it
+  /// differs from its default, in that order; empty at the defaults, so the keys of runs with
+  /// today's defaults are those of older databases.
+  std::string others;
 };
 
 /// Where a run belongs for `symsweep fit` and `symsweep report`: its cell (the runs that differ
@@ -32,9 +38,11 @@ struct CellKey {
 /// The key of a run with these settings.
 CellKey cell_key(CellSettings settings);
 
-/// The columns of `runs` that read_cell_settings() reads, in its order, for a SELECT list.
-extern const char* const kCellSettingsColumns;
-/// The settings in columns first, first + 1, ... of a row selected with kCellSettingsColumns.
+/// The columns of `runs` that read_cell_settings() reads, in its order, for a SELECT list, and
+/// how many they are (the SELECT's next column).
+const std::string& cell_settings_columns();
+int cell_settings_column_count();
+/// The settings in columns first, first + 1, ... of a row selected with cell_settings_columns().
 CellSettings read_cell_settings(const Statement& row, int first);
 
 }  // namespace symsweep::sweeps

@@ -42,17 +42,18 @@ std::vector<RunWithTestSet> runs_with_test_set(Database& db, const std::string& 
   Statement s = db.prepare(
       fmt::format("SELECT {}, runs.group_order, runs.augment_order, runs.data_fraction, runs.seed, "
                   "runs.test_acc{} AND runs.test_acc IS NOT NULL ORDER BY runs.id",
-                  kCellSettingsColumns, kFinishedRunsOfSweep));
+                  cell_settings_columns(), kFinishedRunsOfSweep));
   s.bind(1, sweep);
+  const int c = cell_settings_column_count();
   std::vector<RunWithTestSet> rows;
   while (s.step()) {
     RunWithTestSet r;
     r.key = cell_key(read_cell_settings(s, 0));
-    r.group_order = static_cast<int>(s.integer(9));
-    r.augment_order = static_cast<int>(s.integer(10));
-    r.fraction = s.real(11);
-    r.seed = s.integer(12);
-    r.test_acc = s.real(13);
+    r.group_order = static_cast<int>(s.integer(c));
+    r.augment_order = static_cast<int>(s.integer(c + 1));
+    r.fraction = s.real(c + 2);
+    r.seed = s.integer(c + 3);
+    r.test_acc = s.real(c + 4);
     rows.push_back(std::move(r));
   }
   return rows;
@@ -62,12 +63,13 @@ std::vector<RunPairCounts> run_pair_counts(Database& db, const std::string& swee
   Statement s = db.prepare(fmt::format(
       "SELECT {}, runs.data_fraction, runs.train_pairs, runs.sampled_pairs{} AND "
       "runs.train_pairs IS NOT NULL AND runs.sampled_pairs > 0 ORDER BY runs.id",
-      kCellSettingsColumns, kFinishedRunsOfSweep));
+      cell_settings_columns(), kFinishedRunsOfSweep));
   s.bind(1, sweep);
+  const int c = cell_settings_column_count();
   std::vector<RunPairCounts> rows;
   while (s.step()) {
-    rows.push_back({cell_key(read_cell_settings(s, 0)).cell, s.real(9), s.integer(10),
-                    s.integer(11)});
+    rows.push_back({cell_key(read_cell_settings(s, 0)).cell, s.real(c), s.integer(c + 1),
+                    s.integer(c + 2)});
   }
   return rows;
 }

@@ -57,19 +57,20 @@ std::vector<SweepRun> read_sweep_runs(Database& db, const std::string& sweep) {
       "runs.data_fraction, runs.test_acc FROM runs JOIN sweep_runs ON sweep_runs.run_id = "
       "runs.id JOIN sweeps ON sweeps.id = sweep_runs.sweep_id WHERE sweeps.name = ?1 ORDER BY "
       "runs.id",
-      kCellSettingsColumns));
+      cell_settings_columns()));
   s.bind(1, sweep);
+  const int c = cell_settings_column_count();
   std::vector<SweepRun> rows;
   while (s.step()) {
     SweepRun r;
     r.key = cell_key(read_cell_settings(s, 0));
-    r.id = s.integer(9);
-    r.status = s.text(10);
-    r.group_order = static_cast<int>(s.integer(11));
-    r.abelian = s.integer(12) != 0;
-    r.augment_order = static_cast<int>(s.integer(13));
-    r.fraction = s.real(14);
-    r.test_acc = s.opt_real(15);
+    r.id = s.integer(c);
+    r.status = s.text(c + 1);
+    r.group_order = static_cast<int>(s.integer(c + 2));
+    r.abelian = s.integer(c + 3) != 0;
+    r.augment_order = static_cast<int>(s.integer(c + 4));
+    r.fraction = s.real(c + 5);
+    r.test_acc = s.opt_real(c + 6);
     rows.push_back(std::move(r));
   }
   return rows;

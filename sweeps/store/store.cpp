@@ -14,43 +14,9 @@
 #include "symsweep/core/fields.hpp"
 #include "store/jobs.hpp"
 #include "store/queries.hpp"
+#include "store/setting_columns.hpp"
 
 namespace symsweep::sweeps {
-
-namespace {
-
-// One training setting as an SQL value, and back from a column.
-void bind_setting(Statement& s, int i, std::int64_t v) { s.bind(i, v); }
-void bind_setting(Statement& s, int i, std::uint64_t v) { s.bind(i, static_cast<std::int64_t>(v)); }
-void bind_setting(Statement& s, int i, double v) { s.bind(i, v); }
-template <core::SettingEnum E>
-void bind_setting(Statement& s, int i, E v) {
-  s.bind(i, core::to_string(v));
-}
-
-void read_setting(const Statement& s, int i, std::int64_t& v) { v = s.integer(i); }
-void read_setting(const Statement& s, int i, std::uint64_t& v) {
-  v = static_cast<std::uint64_t>(s.integer(i));
-}
-void read_setting(const Statement& s, int i, double& v) { v = s.real(i); }
-template <core::SettingEnum E>
-void read_setting(const Statement& s, int i, E& v) {
-  v = core::parse_setting<E>(s.text(i));
-}
-
-/// The `runs` columns of the training settings, comma-separated, each with `prefix`.
-std::string setting_columns(const std::string& prefix = "") {
-  std::string out;
-  const core::TrainConfig any;
-  core::visit_train_settings(
-      [&](const char* name, bool, const auto&) {
-        out += (out.empty() ? "" : ", ") + prefix + name;
-      },
-      any);
-  return out;
-}
-
-}  // namespace
 
 std::string utc_now() {
   const auto now = std::chrono::system_clock::now();

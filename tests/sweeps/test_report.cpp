@@ -816,8 +816,10 @@ TEST_F(ReportTest, OnePotentialPerCellAcrossFractionsOneColourEach) {
   EXPECT_NE(read(dir / "law-cell1-rho.gp").find("dt (5, 3)"), std::string::npos);
 }
 
-/// One base cell and, per setting, a cell that differs from it in that setting only: fit's
-/// cells and strata (as stored, and as named in its messages) are the report's.
+/// One base cell and, per setting, a cell that differs from it in that setting only (the named
+/// columns, and the later settings that enter the key only away from their defaults): fit's
+/// cells and strata (as stored, and as named in its messages) are the report's, and each
+/// setting makes its own cell.
 TEST(CellKey, FitAndReportAgreeForRunsDifferingInEachSetting) {
   const std::string db =
       (fs::temp_directory_path() / ("symsweep_cellkey_" + std::to_string(::getpid()) + ".db"))
@@ -827,11 +829,15 @@ TEST(CellKey, FitAndReportAgreeForRunsDifferingInEachSetting) {
       "[sweep]\nname = \"keys\"\nseeds = 2\n[grid]\ngroup = [\"{group}\"]\naugment = "
       "[\"{augment}\"]\ndata_fraction = [0.2, 0.5, 0.8]\n[train]\nwidth = {width}\noptimizer = "
       "\"{optimizer}\"\nlr = {lr}\nweight_decay = {wd}\ninit_scale = {s}\nsteps = {steps}\n"
-      "precision = \"{precision}\"\n";
+      "precision = \"{precision}\"\n{extra}\n";
   std::map<std::string, std::string> setting = {
       {"group", "cyclic:6"}, {"augment", "none"}, {"width", "64"},   {"optimizer", "adamw"},
       {"lr", "0.003"},       {"wd", "0.1"},       {"s", "0.3"},      {"steps", "2"},
-      {"precision", "f32"}};
+      {"precision", "f32"}, {"extra", ""}};
+  // The later settings: a line each under [train].
+  const std::vector<std::string> extras = {
+      "beta1 = 0.8",       "beta2 = 0.98",   "adam_eps = 1e-6",   "parametrization = \"standard\"",
+      "init = \"uniform\"", "loss = \"mse\"", "init_scale_out = 0.1"};
   const std::map<std::string, std::string> other = {
       {"group", "cyclic:8"}, {"augment", "order:2"}, {"width", "128"}, {"optimizer", "gd"},
       {"lr", "0.01"},        {"wd", "0"},            {"s", "0.5"},     {"steps", "3"},
@@ -841,7 +847,8 @@ TEST(CellKey, FitAndReportAgreeForRunsDifferingInEachSetting) {
                        fmt::arg("augment", v.at("augment")), fmt::arg("width", v.at("width")),
                        fmt::arg("optimizer", v.at("optimizer")), fmt::arg("lr", v.at("lr")),
                        fmt::arg("wd", v.at("wd")), fmt::arg("s", v.at("s")),
-                       fmt::arg("steps", v.at("steps")), fmt::arg("precision", v.at("precision")));
+                       fmt::arg("steps", v.at("steps")), fmt::arg("precision", v.at("precision")),
+                       fmt::arg("extra", v.at("extra")));
   };
   {
     ResultsStore store(db, Database::Mode::kReadWrite);
@@ -849,6 +856,11 @@ TEST(CellKey, FitAndReportAgreeForRunsDifferingInEachSetting) {
     for (const auto& [name, value] : other) {
       auto v = setting;
       v[name] = value;
+      variants.push_back(v);
+    }
+    for (const std::string& line : extras) {
+      auto v = setting;
+      v["extra"] = line;
       variants.push_back(v);
     }
     for (const auto& v : variants) {
@@ -876,7 +888,8 @@ TEST(CellKey, FitAndReportAgreeForRunsDifferingInEachSetting) {
 
   Database d(db, Database::Mode::kReadOnly);
   const report::SweepData sweep = report::load_sweep(d, "keys", 0.0, true);
-  ASSERT_EQ(sweep.runs.size(), 10u * 3 * 2);
+  const std::size_t cells = 10 + extras.size();
+  ASSERT_EQ(sweep.runs.size(), cells * 3 * 2);
   // The report's cells are fit's: every stored critical fraction is in a cell of the report's
   // runs (10 cells: the base and one per setting), and every report cell has one.
   std::set<std::string> report_cells, fit_cells, report_strata, fit_strata;
@@ -885,7 +898,7 @@ TEST(CellKey, FitAndReportAgreeForRunsDifferingInEachSetting) {
     fit_cells.insert(c.stored.cell);
     EXPECT_FALSE(c.stratum.empty()) << c.stored.cell;
   }
-  EXPECT_EQ(report_cells.size(), 10u);
+  EXPECT_EQ(report_cells.size(), cells);
   EXPECT_EQ(fit_cells, report_cells);
   // The report's strata are fit's: the group and the augmentation share the base's stratum,
   // each of the other seven has its own (8 strata). Fit names each stratum in `fits` or, when it
@@ -900,7 +913,7 @@ TEST(CellKey, FitAndReportAgreeForRunsDifferingInEachSetting) {
       fit_strata.insert(line.substr(prefix.size(), line.find("]: ") - prefix.size()));
     }
   }
-  EXPECT_EQ(report_strata.size(), 8u);
+  EXPECT_EQ(report_strata.size(), 8u + extras.size());
   EXPECT_EQ(fit_strata, report_strata);
   // And per setting: the run that differs from the base in it is in another cell, and in the
   // same stratum only for the group and the augmentation.
@@ -909,12 +922,14 @@ TEST(CellKey, FitAndReportAgreeForRunsDifferingInEachSetting) {
     const CellSettings& c = r.key.settings;
     if (c.group_spec == "cyclic:6" && c.augment == "none" && c.width == 64 && c.steps == 2 &&
         c.optimizer == "adamw" && c.precision == "f32" && c.lr == 0.003 && c.weight_decay == 0.1 &&
-        c.init_scale == 0.3) {
+        c.init_scale == 0.3 && c.others.empty()) {
       base_run = &r;
     }
   }
   ASSERT_NE(base_run, nullptr);
-  int differing = 0;
+  // At the defaults the key has the form stored by older databases (their fits stay matched).
+  EXPECT_EQ(base_run->key.stratum, "cyclic width=64 adamw lr=0.003 wd=0.1 s=0.3 steps=2 f32");
+  std::size_t differing = 0;
   for (const SweepRun& r : sweep.runs) {
     if (r.key.cell == base_run->key.cell) continue;
     const CellSettings &a = base_run->key.settings, &b = r.key.settings;
@@ -922,7 +937,7 @@ TEST(CellKey, FitAndReportAgreeForRunsDifferingInEachSetting) {
     EXPECT_EQ(r.key.stratum == base_run->key.stratum, group_or_augment) << r.key.cell;
     ++differing;
   }
-  EXPECT_EQ(differing, 9 * 3 * 2);
+  EXPECT_EQ(differing, (cells - 1) * 3 * 2);
   for (const char* ext : {"", "-wal", "-shm"}) fs::remove(db + ext);
 }
 

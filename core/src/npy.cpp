@@ -1,6 +1,11 @@
 #include "symsweep/core/npy.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <regex>
 #include <vector>
@@ -18,22 +23,44 @@ void write_npy(const std::string& path, const Eigen::MatrixXd& m) {
   header.append((64 - total % 64) % 64, ' ');
   header.push_back('\n');
   const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error("cannot write \"" + tmp + "\"");
-    out.write("\x93NUMPY\x01\x00", 8);
-    const auto len = static_cast<std::uint16_t>(header.size());
-    const char len_bytes[2] = {static_cast<char>(len & 0xff), static_cast<char>(len >> 8)};
-    out.write(len_bytes, 2);
-    out.write(header.data(), static_cast<std::streamsize>(header.size()));
-    const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> row_major = m;
-    out.write(reinterpret_cast<const char*>(row_major.data()),
-              static_cast<std::streamsize>(sizeof(double) * row_major.size()));
-    if (!out.flush()) throw Error("cannot write \"" + tmp + "\"");
+  const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> row_major = m;
+  const auto len = static_cast<std::uint16_t>(header.size());
+  std::string head = std::string("\x93NUMPY\x01\x00", 8);
+  head.push_back(static_cast<char>(len & 0xff));
+  head.push_back(static_cast<char>(len >> 8));
+  head += header;
+  // Written, flushed to the disk and renamed into place: PATH is the complete file or absent
+  // (or its previous version), whatever stops the process.
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error("cannot write \"" + tmp + "\": " + std::strerror(errno));
+  auto fail = [&](const char* what) {
+    const std::string reason = std::strerror(errno);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw Error(std::string("cannot ") + what + " \"" + tmp + "\": " + reason);
+  };
+  auto write_all = [&](const char* p, std::size_t n) {
+    while (n > 0) {
+      const ssize_t w = ::write(fd, p, n);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) fail("write");
+      p += w;
+      n -= static_cast<std::size_t>(w);
+    }
+  };
+  write_all(head.data(), head.size());
+  write_all(reinterpret_cast<const char*>(row_major.data()),
+            sizeof(double) * static_cast<std::size_t>(row_major.size()));
+  if (::fsync(fd) != 0) fail("flush");
+  if (::close(fd) != 0) {
+    const std::string reason = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    throw Error("cannot write \"" + tmp + "\": " + reason);
   }
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string reason = std::strerror(errno);
     std::remove(tmp.c_str());
-    throw Error("cannot rename \"" + tmp + "\" to \"" + path + "\"");
+    throw Error("cannot rename \"" + tmp + "\" to \"" + path + "\": " + reason);
   }
 }
 

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "symsweep/core/error.hpp"
+#include "symsweep/core/npy.hpp"
 #include "symsweep/distributed/mpi_reducer.hpp"
 #include "symsweep/distributed/serialization.hpp"
 
@@ -18,7 +19,8 @@ namespace boost::serialization {
 
 template <class Archive>
 void serialize(Archive& ar, symsweep::distributed::WorkItem& j, const unsigned int /*version*/) {
-  ar & j.id & j.config & j.cost & j.checkpoint_path & j.run_key & j.checkpoint_every_steps &
+  ar & j.id & j.config & j.cost & j.checkpoint_path & j.run_key & j.particles_path &
+      j.checkpoint_every_steps &
       j.checkpoint_every_seconds;
 }
 
@@ -110,8 +112,11 @@ WorkResult execute_on_team(const boost::mpi::communicator& team, const WorkItem&
   control.checkpoint_every_seconds = job.checkpoint_every_seconds;
   control.stop_requested = stop_requested;
   std::string error;
+  Eigen::MatrixXd particles;
+  const bool save = !job.particles_path.empty();
   try {
-    r.outcome = core::execute_run(job.config, reducer, cache, {}, nullptr, &control);
+    r.outcome = core::execute_run(job.config, reducer, cache, {}, save ? &particles : nullptr,
+                                  &control);
     r.warnings = control.warnings;
     r.resumed_step = control.resumed ? control.resumed_step : 0;
   } catch (const InputError& e) {
@@ -126,6 +131,14 @@ WorkResult execute_on_team(const boost::mpi::communicator& team, const WorkItem&
       MPI_Abort(MPI_COMM_WORLD, 1);
     }
     error = e.what();
+  }
+  // The final particles, complete or not at all, before the result goes back to be committed.
+  if (save && error.empty() && team.rank() == 0 && r.outcome.status == core::RunStatus::kDone) {
+    try {
+      core::write_npy(job.particles_path, particles);
+    } catch (const std::exception& e) {
+      error = fmt::format("its final particles could not be saved: {}", e.what());
+    }
   }
   // Agree on failure before anyone leaves: the lowest failing rank's message wins.
   const int mine = error.empty() ? team.size() : team.rank();

@@ -14,8 +14,9 @@ int merge_databases(const MergeOptions& opts) {
       });
   for (std::size_t i = 0; i < counts.size(); ++i) {
     const MergeCounts& c = counts[i];
-    fmt::print("{}: {} runs added, {} replaced, {} skipped; {} sweeps added\n", opts.inputs[i],
-               c.added, c.replaced, c.skipped, c.sweeps_added);
+    fmt::print("{}: {} runs added, {} replaced, {} skipped; {} sweeps added{}\n", opts.inputs[i],
+               c.added, c.replaced, c.skipped, c.sweeps_added,
+               c.particles > 0 ? fmt::format("; {} particle files copied", c.particles) : "");
   }
   std::fflush(stdout);
   return kExitOk;

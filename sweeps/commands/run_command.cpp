@@ -35,12 +35,14 @@ namespace {
 class StoreScheduling final : public distributed::WorkSource, public distributed::ResultSink {
  public:
   StoreScheduling(ResultsStore& store, std::int64_t job_id, const SweepSpec& spec,
-                  std::string checkpoint_dir, Provenance provenance, std::int64_t total,
+                  std::string checkpoint_dir, std::string particles_dir, Provenance provenance,
+                  std::int64_t total,
                   std::int64_t already_finished)
       : store_(store),
         job_id_(job_id),
         spec_(spec),
         checkpoint_dir_(std::move(checkpoint_dir)),
+        particles_dir_(std::move(particles_dir)),
         provenance_(std::move(provenance)),
         progress_("sweep " + spec.name, total),
         finished_(already_finished) {}
@@ -58,6 +60,7 @@ class StoreScheduling final : public distributed::WorkSource, public distributed
     job.checkpoint_path = checkpoint_dir_ + "/" + p->config_hash + ".ckpt";
     job.checkpoint_every_steps = spec_.checkpoint_every_steps;
     job.checkpoint_every_seconds = spec_.checkpoint_every_seconds;
+    if (!particles_dir_.empty()) job.particles_path = particles_dir_ + "/" + particles_file(job);
     return job;
   }
 
@@ -85,7 +88,9 @@ class StoreScheduling final : public distributed::WorkSource, public distributed
     }
     Provenance prov = provenance_;
     prov.ranks = r.ranks;
-    if (!store_.write_result(job.id, r.outcome, prov, job_id_)) {
+    const bool saved = !job.particles_path.empty() && r.outcome.status == core::RunStatus::kDone;
+    if (!store_.write_result(job.id, r.outcome, prov, job_id_,
+                             saved ? particles_file(job) : std::string())) {
       fmt::print(stderr,
                  "warning: run {}: its result is not written: another job took the run over "
                  "(this job's heartbeat was older than its lease)\n",
@@ -108,6 +113,12 @@ class StoreScheduling final : public distributed::WorkSource, public distributed
   }
 
   void finish() { progress_.finish(); }
+
+  /// A run's particles file inside the particles directory: named by its config hash, so a
+  /// run taken over or retried rewrites the same file and merged databases never collide.
+  static std::string particles_file(const distributed::WorkItem& job) {
+    return job.run_key + ".npy";
+  }
   std::int64_t interrupted() const { return interrupted_; }
 
  private:
@@ -127,6 +138,7 @@ class StoreScheduling final : public distributed::WorkSource, public distributed
   std::int64_t job_id_;
   const SweepSpec& spec_;
   std::string checkpoint_dir_;
+  std::string particles_dir_;  ///< empty: the spec keeps no particles
   Provenance provenance_;
   Progress progress_;
   std::int64_t finished_;
@@ -375,7 +387,17 @@ int run_sweep(const RunOptions& opts, const boost::mpi::communicator& world) {
                    "warning: checkpoint directory \"{}\": {}; runs go on without checkpoints\n",
                    checkpoint_dir, ec.message());
       }
-      scheduling.emplace(*store, job_id, spec, checkpoint_dir, prov,
+      std::string particles;
+      if (spec.save_particles) {
+        particles = particles_dir(opts.db);
+        std::filesystem::create_directories(particles, ec);
+        if (ec) {
+          throw InputError(fmt::format(
+              "[sweep] save_particles: cannot create the particles directory \"{}\": {}",
+              particles, ec.message()));
+        }
+      }
+      scheduling.emplace(*store, job_id, spec, checkpoint_dir, particles, prov,
                          static_cast<std::int64_t>(spec.runs.size()),
                          before.done + before.failed + before.diverged);
     } catch (const InputError& e) {

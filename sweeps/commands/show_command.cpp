@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -16,6 +17,7 @@
 #include "commands/cli.hpp"
 #include "commands/output.hpp"
 #include "store/queries.hpp"
+#include "store/store.hpp"
 
 namespace symsweep::sweeps {
 
@@ -106,6 +108,15 @@ int show_run(const ShowOptions& opts) {
       hash = *text;
     }
     if (kIdentityColumns.contains(name)) continue;
+    if (const auto* file = std::get_if<std::string>(&value); name == "particles" && file) {
+      // The saved particles by their path (docs/particles.md), and whether the file is there.
+      const std::string path = particles_dir(opts.db) + "/" + *file;
+      std::error_code ec;
+      final_values.emplace_back(name, std::filesystem::exists(path, ec)
+                                          ? SqlValue(path)
+                                          : SqlValue(path + " (missing)"));
+      continue;
+    }
     Fields& section = kConfigColumns.contains(name)       ? config
                       : kProvenanceColumns.contains(name) ? provenance
                                                           : final_values;

@@ -257,6 +257,7 @@ std::vector<std::string> check_spec_resources(const SweepSpec& spec, int ranks_p
   core::ExecutionShape exec;
   exec.ranks = std::max(ranks_per_run, 1);
   exec.checkpoints = spec.checkpoint_every_steps > 0 || spec.checkpoint_every_seconds > 0.0;
+  exec.save_particles = spec.save_particles;
   const PlannedRun* worst = nullptr;
   const PlannedRun* slowest = nullptr;
   core::ResourceEstimate worst_e, slowest_e;

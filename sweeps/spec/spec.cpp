@@ -243,7 +243,8 @@ const std::set<std::string> kGridOnly = {"group", "augment", "data_fraction"};
 const std::set<std::string> kSweepKeys = {"name",         "seeds",
                                           "ranks_per_run", "max_attempts",
                                           "skip_invalid", "checkpoint_every_steps",
-                                          "checkpoint_every_seconds", "lease_seconds"};
+                                          "checkpoint_every_seconds", "lease_seconds",
+                                          "save_particles"};
 
 /// The groups of a spec, each built once (by its spelling in the spec).
 class GroupCache {
@@ -372,7 +373,8 @@ SweepSpec parse_spec(const std::string& text, const std::string& path, const Spe
     if (!kSweepKeys.count(std::string(k.str()))) {
       rep.fail(&v, "[sweep] " + std::string(k.str()),
                "unknown key (expected name, seeds, ranks_per_run, max_attempts, skip_invalid, "
-               "checkpoint_every_steps, checkpoint_every_seconds, lease_seconds)");
+               "checkpoint_every_steps, checkpoint_every_seconds, lease_seconds, "
+               "save_particles)");
     }
   }
   const toml::node* name = sweep->get("name");
@@ -440,6 +442,12 @@ SweepSpec parse_spec(const std::string& text, const std::string& path, const Spe
   if (const toml::node* n = sweep->get("skip_invalid")) {
     if (!n->is_boolean()) rep.fail(n, "[sweep] skip_invalid", "expected true or false");
     spec.skip_invalid = *n->value<bool>();
+  }
+  if (const toml::node* n = sweep->get("save_particles")) {
+    if (!n->is_boolean()) {
+      rep.fail(n, "[sweep] save_particles", "expected true or false, got " + type_name(*n));
+    }
+    spec.save_particles = *n->value<bool>();
   }
 
   // [grid] and [train]: the axes of each grid block, in a fixed order so the run order is

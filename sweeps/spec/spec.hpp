@@ -14,7 +14,8 @@ namespace symsweep::sweeps {
 /// A parsed and validated sweep spec (TOML):
 ///   [sweep] name, seeds (list or count), ranks_per_run, max_attempts, skip_invalid,
 ///           checkpoint_every_steps (default 0: off), checkpoint_every_seconds (default 60),
-///           lease_seconds (default 60)
+///           lease_seconds (default 60), save_particles (default false: keep each finished
+///           run's final particles in DB.particles/, docs/particles.md)
 ///   [grid]  group, width, data_fraction, augment (lists, or {linspace|logspace = [a, b, k]}
 ///           for numbers); any [train] key may be an axis instead of a fixed value. Instead of
 ///           one [grid], several [[grid]] blocks: the sweep is the union of their grids (each
@@ -34,6 +35,9 @@ struct SweepSpec {
   double checkpoint_every_seconds = 60.0;   ///< 0: none by time
   /// A job whose heartbeat is older than this is dead and its runs are taken over.
   double lease_seconds = 60.0;
+  /// Each run that ends done keeps its final particles (q x 3n float64 .npy) beside the
+  /// database, named in its row (runs.particles).
+  bool save_particles = false;
   std::vector<PlannedRun> runs;       ///< the expanded grid, in grid order
   /// Every group of the expanded grid (canonical spec) and the shape of its GroupContext, for
   /// resource estimates (sweeps/limits.hpp).

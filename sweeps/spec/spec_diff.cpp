@@ -12,7 +12,8 @@ namespace {
 // [sweep] keys that change how a sweep runs, not which runs it has or what they compute.
 const std::set<std::string> kExecutionKeys = {"ranks_per_run", "max_attempts",
                                               "checkpoint_every_steps",
-                                              "checkpoint_every_seconds", "lease_seconds"};
+                                              "checkpoint_every_seconds", "lease_seconds",
+                                              "save_particles"};
 
 std::string printed(const toml::node& n) {
   std::ostringstream out;

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "symsweep/core/error.hpp"
+#include "symsweep/core/npy.hpp"
 #include "store/open_database.hpp"
 #include "store/sqlite.hpp"
 #include "store/store.hpp"
@@ -216,8 +217,49 @@ void merge_fits(Database& in, Database& out) {
   }
 }
 
-/// Merges IN into OUT inside the caller's transaction on `out`.
-MergeCounts merge_one(Database& out, const std::string& in_path, const MergeWarning& warn) {
+/// The saved particles of the runs copied from IN (IN's run id -> OUT's), from IN's particles
+/// directory into that of OUT (at `out_path`, its final name). Each file is read and checked as
+/// an .npy and written whole (core::write_npy); one IN names but lacks is reported, and its
+/// run's `particles` cleared.
+void carry_particles(Database& out, const std::string& in_path, const std::string& out_path,
+                     const IdMap& copy_runs, const MergeWarning& warn, MergeCounts& counts) {
+  if (copy_runs.empty()) return;
+  std::vector<std::int64_t> ids;
+  for (const auto& entry : copy_runs) ids.push_back(entry.second);
+  Statement sel = out.prepare(
+      "SELECT id, particles FROM runs WHERE particles IS NOT NULL AND id IN (SELECT value FROM "
+      "json_each(?1)) ORDER BY id");
+  sel.bind(1, nlohmann::json(ids).dump());
+  std::vector<std::pair<std::int64_t, std::string>> files;
+  while (sel.step()) files.emplace_back(sel.integer(0), sel.text(1));
+  if (files.empty()) return;
+  const std::string from = particles_dir(in_path), to = particles_dir(out_path);
+  std::error_code ec;
+  fs::create_directories(to, ec);
+  if (ec) {
+    throw Error(fmt::format("merge: cannot create the particles directory \"{}\": {}", to,
+                            ec.message()));
+  }
+  Statement clear = out.prepare("UPDATE runs SET particles = NULL WHERE id = ?1");
+  for (const auto& [id, file] : files) {
+    const std::string src = from + "/" + file;
+    Eigen::MatrixXd z;
+    try {
+      z = core::read_npy(src);
+    } catch (const InputError& e) {
+      warn(fmt::format("\"{}\" names saved particles it does not have ({}); merged run {} has none",
+                       in_path, e.what(), id));
+      clear.bind(1, id).run();
+      continue;
+    }
+    core::write_npy(to + "/" + file, z);
+    ++counts.particles;
+  }
+}
+
+/// Merges IN into OUT inside the caller's transaction on `out` (whose final path is out_path).
+MergeCounts merge_one(Database& out, const std::string& out_path, const std::string& in_path,
+                      const MergeWarning& warn) {
   const auto in_db = open_existing_results(in_path, "merge", "IN");
   Database& in = *in_db;
   MergeCounts counts;
@@ -237,6 +279,7 @@ MergeCounts merge_one(Database& out, const std::string& in_path, const MergeWarn
   for (const char* table : kRunTables) copy_run_rows(in, out, table, runs.copy_runs);
   merge_sweep_runs(in, out, in_path, sweep_ids, runs.run_ids);
   merge_fits(in, out);
+  carry_particles(out, in_path, out_path, runs.copy_runs, warn, counts);
   return counts;
 }
 
@@ -278,7 +321,7 @@ std::vector<MergeCounts> merge_results(const std::string& out,
   std::vector<MergeCounts> counts;
   auto merge_all = [&](Database& db) {
     Transaction tx(db);
-    for (const auto& in : inputs) counts.push_back(merge_one(db, in, warn));
+    for (const auto& in : inputs) counts.push_back(merge_one(db, out, in, warn));
     tx.commit();
   };
   if (out_exists) {

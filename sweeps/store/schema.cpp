@@ -257,6 +257,12 @@ ALTER TABLE runs ADD COLUMN init TEXT NOT NULL DEFAULT 'normal';
 ALTER TABLE runs ADD COLUMN init_scale_out REAL NOT NULL DEFAULT 0.0;
 ALTER TABLE runs ADD COLUMN loss TEXT NOT NULL DEFAULT 'centred-mse';
 ALTER TABLE runs ADD COLUMN momentum REAL NOT NULL DEFAULT 0.0;
+)sql",
+    // 11 -> 12: the file of a run's final particles (a sweep with save_particles), by its name
+    // inside the directory DB.particles beside the database (docs/particles.md); NULL when
+    // none was kept, as for every run of older files.
+    R"sql(
+ALTER TABLE runs ADD COLUMN particles TEXT;
 )sql"};
 
 static_assert(std::size(kMigrations) == kSchemaVersion - 1,

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <thread>
 #include <nlohmann/json.hpp>
 #include <cmath>
@@ -17,6 +18,10 @@
 #include "store/setting_columns.hpp"
 
 namespace symsweep::sweeps {
+
+std::string particles_dir(const std::string& db) {
+  return std::filesystem::absolute(db + ".particles").lexically_normal().string();
+}
 
 std::string utc_now() {
   const auto now = std::chrono::system_clock::now();
@@ -395,7 +400,8 @@ bool ResultsStore::mark_interrupted(std::int64_t run_id, const std::string& reas
 }
 
 bool ResultsStore::write_result(std::int64_t run_id, const core::RunOutcome& o,
-                                const Provenance& p, std::int64_t job_id) {
+                                const Provenance& p, std::int64_t job_id,
+                                const std::string& particles_file) {
   Transaction tx(db_);
   {
     // A run taken over by another job (this one was declared dead) is not this job's to write.
@@ -418,7 +424,8 @@ bool ResultsStore::write_result(std::int64_t run_id, const core::RunOutcome& o,
   Statement up = db_.prepare(
       "UPDATE runs SET status = ?2, error = ?3, kappa = ?4, train_pairs = ?5, "
       "sampled_pairs = ?6, steps_done = ?7, version = ?8, git_rev = ?9, host = ?10, ranks = ?11, "
-      "mpi_library = ?12, finished_at = ?13, wall_seconds = ?14, potentials_note = ?15, kernels = ?16" +
+      "mpi_library = ?12, finished_at = ?13, wall_seconds = ?14, potentials_note = ?15, kernels = ?16, "
+      "particles = ?17" +
       final_set + " WHERE id = ?1");
   up.bind(1, run_id).bind(2, core::to_string(o.status));
   if (o.error.empty()) {
@@ -450,6 +457,11 @@ bool ResultsStore::write_result(std::int64_t run_id, const core::RunOutcome& o,
     up.bind(16, std::nullopt);
   } else {
     up.bind(16, o.kernels);
+  }
+  if (particles_file.empty()) {
+    up.bind(17, std::nullopt);
+  } else {
+    up.bind(17, particles_file);
   }
   const bool final_values = has_log && o.status == core::RunStatus::kDone;
   next = 20;

@@ -115,8 +115,10 @@ class ResultsStore {
   /// Writes a finished run (final values, logged metrics, potentials) in one transaction, only
   /// while it is running and held by `job_id` (0: any holder). False, with nothing written, when
   /// the run is no longer this job's (taken over after this job was declared dead).
+  /// `particles_file`: the name of the run's final particles inside particles_dir(db) (already
+  /// written), or empty for none.
   bool write_result(std::int64_t run_id, const core::RunOutcome& outcome, const Provenance& p,
-                    std::int64_t job_id = 0);
+                    std::int64_t job_id = 0, const std::string& particles_file = {});
 
  private:
   static PendingRun pending_from_row(const Statement& s);
@@ -125,5 +127,9 @@ class ResultsStore {
 
 /// UTC time as ISO 8601 ("2026-11-23T14:00:00Z").
 std::string utc_now();
+
+/// The directory that holds a database's saved particles, DB.particles beside it (absolute);
+/// `runs.particles` names a file in it.
+std::string particles_dir(const std::string& db);
 
 }  // namespace symsweep::sweeps

@@ -20,6 +20,10 @@ struct WorkItem {
   std::string run_key;          ///< the run's identity inside its checkpoint
   std::int64_t checkpoint_every_steps = 0;
   double checkpoint_every_seconds = 0.0;
+  /// Not empty: when the run ends done, the team's rank 0 writes its final particles there
+  /// (core::write_npy: a complete file or none) before the result goes back; a failed write
+  /// fails the run.
+  std::string particles_path;
 };
 
 /// A finished work item as the master receives it.

@@ -188,7 +188,8 @@ int run_fit(const FitOptions& o) {
   OutTable critical_out{kCriticalTable,
                         {"sweep", "group", "n", "augment", "H", "width", "eps", "f_star", "low",
                          "high", "count", "ratio", "N_star", "N_star_low", "N_star_high",
-                         "censoring", "seeds", "bootstrap", "seed", "method", "created"},
+                         "censoring", "seeds", "bootstrap", "seed", "method", "created",
+                         "stratum"},
                         {}};
   OutTable fits_out{kFitsTable,
                     {"sweep", "stratum", "law", "parameter", "estimate", "low", "high", "r2",
@@ -288,7 +289,8 @@ int run_fit(const FitOptions& o) {
              row.n_star ? SqlValue(*row.n_star) : SqlValue(),
              row.n_star_low ? SqlValue(*row.n_star_low) : SqlValue(),
              row.n_star_high ? SqlValue(*row.n_star_high) : SqlValue(), censoring_name(f.censoring),
-             std::int64_t{f.seeds}, std::int64_t{o.bootstrap}, o.seed, kFstarMethod, now});
+             std::int64_t{f.seeds}, std::int64_t{o.bootstrap}, o.seed, kFstarMethod, now,
+             c.key.stratum});
         res.critical.push_back(std::move(row));
         if (!ratio.known && !censored) {
           unconverted = true;

@@ -883,7 +883,7 @@ TEST(CellKey, FitAndReportAgreeForRunsDifferingInEachSetting) {
   testing::internal::CaptureStdout();
   testing::internal::CaptureStderr();
   ASSERT_EQ(run_fit(f), 0);
-  testing::internal::GetCapturedStdout();
+  const std::string fit_tables = testing::internal::GetCapturedStdout();
   const std::string fit_messages = testing::internal::GetCapturedStderr();
 
   Database d(db, Database::Mode::kReadOnly);
@@ -915,6 +915,11 @@ TEST(CellKey, FitAndReportAgreeForRunsDifferingInEachSetting) {
   }
   EXPECT_EQ(report_strata.size(), 8u + extras.size());
   EXPECT_EQ(fit_strata, report_strata);
+  // fit's table of critical fractions names each row's stratum: rows of one group that differ
+  // in another setting are told apart.
+  for (const std::string& stratum : report_strata) {
+    EXPECT_NE(fit_tables.find("  " + stratum + "\n"), std::string::npos) << stratum;
+  }
   // And per setting: the run that differs from the base in it is in another cell, and in the
   // same stratum only for the group and the augmentation.
   const SweepRun* base_run = nullptr;

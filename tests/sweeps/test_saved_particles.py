@@ -7,6 +7,7 @@ with the real binary, a real SQLite file and a real mpirun:
 - a team of two ranks (mpirun, np 3) saves the same network (to f32 rounding);
 - `show` names the file (table and JSON); without the key no directory and no names;
 - `merge` copies the files beside its output, and reports a file an input names but lacks;
+- a file that cannot be written fails only its run (with the reason), and a retry writes it;
 - a bad value is refused with the key named.
 
     test_saved_particles.py SYMSWEEP_BIN     (Debian's python3 with numpy)
@@ -89,7 +90,8 @@ def main():
         p = subprocess.run([binary, "run", "s.toml", "--db", "b.db", "--np", "3",
                             "--ranks-per-run", "2"], capture_output=True, text=True, env=env,
                            timeout=300, start_new_session=True)
-        check(p.returncode == 0, f"np 3, a team of 2 ranks: exit {p.returncode} {p.stderr[-300:]}")
+        check(p.returncode == 0, f"np 3, a team of 2 ranks: exit {p.returncode}" +
+              ("" if p.returncode == 0 else ": " + p.stderr[-300:]))
         b = rows(binary, "b.db")
         close = len(b) == 4
         for rb in b:
@@ -126,6 +128,28 @@ def main():
               all(os.path.isfile(os.path.join("m2.db.particles", r["particles"]))
                   for r in m2 if r["particles"]),
               "merge reports a file its input lacks, leaves that run without, copies the rest")
+
+        # A file that cannot be written fails its run, named and unnamed in the row; the other
+        # runs go on, and a retry writes it. The run's temporary file is made a directory.
+        blocked = a[2]["particles"]
+        os.makedirs(os.path.join("c.db.particles", blocked + ".tmp"))
+        p = run(binary, "run", "s.toml", "--db", "c.db", ok=False)
+        c = rows(binary, "c.db")
+        failed = [r for r in c if r["status"] == "failed"]
+        err = json.loads(run(binary, "sql", "--db", "c.db", "--format", "json",
+                             "SELECT error FROM runs WHERE status = 'failed'").stdout)
+        check(len(failed) == 1 and failed[0]["particles"] is None and
+              sum(r["status"] == "done" and r["particles"] is not None for r in c) == 3 and
+              "could not be saved" in (err[0]["error"] if err else "") and
+              not os.path.exists(os.path.join("c.db.particles", blocked)),
+              "an unwritable file fails only its run, with the reason, and names nothing")
+        os.rmdir(os.path.join("c.db.particles", blocked + ".tmp"))
+        run(binary, "run", "s.toml", "--db", "c.db", "--retry", "failed")
+        c = rows(binary, "c.db")
+        check(all(r["status"] == "done" and r["particles"] for r in c) and
+              open(os.path.join("c.db.particles", blocked), "rb").read() ==
+              open(os.path.join("a.db.particles", blocked), "rb").read(),
+              "--retry failed trains it again and writes its file")
 
         with open("bad.toml", "w") as f:
             f.write(SPEC.format(extra='save_particles = "yes"'))

@@ -11,6 +11,7 @@
 #include "symsweep/core/isa.hpp"
 #include "symsweep/distributed/mpi_reducer.hpp"
 #include "symsweep/distributed/session.hpp"
+#include "commands/eval_command.hpp"
 #include "commands/fit_command.hpp"
 #include "commands/irreps_command.hpp"
 #include "commands/query_commands.hpp"
@@ -24,7 +25,7 @@ namespace symsweep::sweeps {
 namespace {
 
 const char* const kCommands[] = {"train", "run", "groups", "status", "runs", "show",
-                                 "export", "sql", "merge", "fit", "irreps", "report"};
+                                 "export", "sql", "merge", "fit", "irreps", "report", "eval"};
 
 /// Runs `command` with MPI started, so that no exception leaves while MPI runs: input errors
 /// (raised alike on every rank before any collective call) end the command with exit 2 on
@@ -90,6 +91,26 @@ int run_cli(const std::vector<std::string>& args) {
   irreps->add_option("--group", irreps_group, "group spec (see `symsweep groups`)")->required();
   irreps->add_flag("--json", irreps_json,
                    "JSON for scripts, with the Cayley table and the element names");
+
+  EvalOptions eval_opts;
+  CLI::App* eval = app.add_subcommand(
+      "eval", "a saved network's loss, accuracy and potentials on all pairs of a group");
+  eval->add_option("--group", eval_opts.group, "group spec (see `symsweep groups`)")->required();
+  eval->add_option("--particles", eval_opts.particles,
+                   "the network: a q x 3n float64 .npy (train --save-particles, DB.particles/)")
+      ->required();
+  eval->add_option("--parametrization", eval_opts.parametrization,
+                   "mean-field | standard | gromov | custom (as the network was trained)")
+      ->capture_default_str();
+  eval->add_option("--input-multiplier", eval_opts.input_multiplier, "alpha (custom)")
+      ->capture_default_str();
+  eval->add_option("--output-multiplier", eval_opts.output_multiplier, "beta (custom)")
+      ->capture_default_str();
+  eval->add_option("--loss", eval_opts.loss, "centred-mse | mse | cross-entropy")
+      ->capture_default_str();
+  eval->add_option("--potentials", eval_opts.potentials, "auto | full | diagonal (as train)")
+      ->capture_default_str();
+  eval->add_flag("--json", eval_opts.json, "print one JSON object on stdout");
 
   RunOptions run_opts;
   CLI::App* run = app.add_subcommand("run", "run (or resume) a sweep into a results database");
@@ -191,6 +212,7 @@ int run_cli(const std::vector<std::string>& args) {
 
   try {
     if (*irreps) return root ? run_irreps(irreps_group, irreps_json) : kExitOk;
+    if (*eval) return root ? run_eval(eval_opts) : kExitOk;
     if (*groups) {
       if (root) fmt::print("{}", core::group_families_help());
       return kExitOk;

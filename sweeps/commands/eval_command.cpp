@@ -1,0 +1,114 @@
+#include "commands/eval_command.hpp"
+
+#include <fmt/core.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "symsweep/core/data.hpp"
+#include "symsweep/core/diagnostics.hpp"
+#include "symsweep/core/error.hpp"
+#include "symsweep/core/group_context.hpp"
+#include "symsweep/core/model.hpp"
+#include "symsweep/core/npy.hpp"
+#include "symsweep/core/reducer.hpp"
+#include "symsweep/core/train.hpp"
+#include "commands/cli.hpp"
+#include "commands/train_command.hpp"
+
+namespace symsweep::sweeps {
+
+namespace {
+
+/// Keys of a logged step's JSON that mean nothing for one saved network: the step, the split's
+/// losses and accuracies (eval has all pairs: `loss`, `accuracy`) and the drifts from an
+/// initial state it does not have.
+bool step_only(const std::string& key) {
+  return key == "step" || key.rfind("train_", 0) == 0 || key.rfind("test_", 0) == 0 ||
+         key == "full_loss" || key.rfind("drift", 0) == 0 || key.rfind("conservation_drift", 0) == 0;
+}
+
+}  // namespace
+
+int run_eval(const EvalOptions& o) {
+  const core::Group g = core::make_group(o.group);
+  const Eigen::MatrixXd z = core::read_npy(o.particles);
+  const int n = g.order();
+  if (z.rows() < 1 || z.cols() != 3 * static_cast<Eigen::Index>(n)) {
+    throw InputError(fmt::format(
+        "eval: --particles \"{}\": a {} x {} matrix, but a network on {} (n = {}) has one row "
+        "per neuron and 3n = {} columns (w_a | w_b | w_c)",
+        o.particles, z.rows(), z.cols(), g.spec(), n, 3 * n));
+  }
+  if (!z.allFinite()) {
+    throw InputError(fmt::format("eval: --particles \"{}\": not every value is finite", o.particles));
+  }
+  core::TrainConfig cfg;
+  cfg.width = z.rows();
+  cfg.parametrization = core::parse_setting<core::Parametrization>(o.parametrization);
+  cfg.input_multiplier = o.input_multiplier;
+  cfg.output_multiplier = o.output_multiplier;
+  cfg.loss = core::parse_setting<core::Loss>(o.loss);
+  cfg.potentials = core::parse_potentials(o.potentials);
+  cfg.validate();
+
+  const core::GroupContext task(g);
+  core::Split split;
+  split.train = core::all_pairs(g);
+  split.sampled = split.train.size();
+  core::LocalReducer reducer;
+  const core::Particles<double> p =
+      core::particles_from_stacked<double>(z, core::shard_range(cfg.width, 1, 0));
+  const bool full = core::measures_full_potentials(cfg, n, split.train.size());
+  const core::StepMetrics m = core::measure(task, split, p, core::invariants(z), 0, reducer, full,
+                                            core::head_of(cfg, n));
+
+  if (o.json) {
+    nlohmann::json j;
+    j["group"] = g.spec();
+    j["order"] = n;
+    j["width"] = cfg.width;
+    j["pairs"] = split.train.size();
+    j["parametrization"] = o.parametrization;
+    j["loss_kind"] = o.loss;
+    j["loss"] = m.train_loss;
+    j["accuracy"] = m.train_acc;
+    const nlohmann::json metrics = metrics_json(m);
+    for (auto it = metrics.begin(); it != metrics.end(); ++it) {
+      if (!step_only(it.key())) j[it.key()] = it.value();
+    }
+    j["potentials_note"] = full ? nlohmann::json(nullptr)
+                                : nlohmann::json(core::potentials_note(cfg, n, split.train.size()));
+    fmt::print("{}\n", j.dump());
+    return kExitOk;
+  }
+  fmt::print("{} (n = {}), q = {}, {} / {}: loss {:.6g}, accuracy {:.4f} on all {} pairs\n",
+             g.spec(), n, cfg.width, o.parametrization, o.loss, m.train_loss, m.train_acc,
+             split.train.size());
+  fmt::print("  effective dim {:.3f}\n", m.effective_dim);
+  if (m.rho_kkk && m.binary_gap) {
+    fmt::print("  binary gap {:.4g}  max off-target MP {:.4g}  frequencies/neuron {:.2f}\n",
+               *m.binary_gap, *m.max_offtarget_mp, *m.frequencies_per_neuron);
+  } else if (m.rho_kkk) {
+    fmt::print("  frequencies/neuron {:.2f} ({})\n", *m.frequencies_per_neuron,
+               core::potentials_note(cfg, n, split.train.size()));
+  } else if (m.irreps) {
+    fmt::print("  binary gap {:.4g}  off-target energy {:.4g}  irrep concentration {:.3f}\n",
+               *m.binary_gap, *m.off_target_energy, *m.irrep_concentration);
+  }
+  if (m.rho_kkk) {
+    fmt::print("  |rho_kkk| by k:");
+    for (std::size_t k = 0; k < m.rho_kkk->size(); ++k) {
+      fmt::print(" {}:{:.3f}", k + 1, std::abs((*m.rho_kkk)[k]));  // k = 1..n-1
+    }
+    fmt::print("\n");
+  } else if (m.irreps) {
+    for (const core::IrrepValue& v : *m.irreps) {
+      fmt::print("    irrep {} (d = {}, indicator {:+d}): rho {:.4f}  gap {:.4g}\n", v.index, v.dim,
+                 v.indicator, v.rho, v.gap);
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace symsweep::sweeps

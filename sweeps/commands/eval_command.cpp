@@ -60,6 +60,7 @@ int run_eval(const EvalOptions& o) {
   const core::Particles<double> p =
       core::particles_from_stacked<double>(z, core::shard_range(cfg.width, 1, 0));
   const bool full = core::measures_full_potentials(cfg, n, split.train.size());
+  const std::string note = full ? std::string() : core::potentials_note(cfg, n, split.train.size());
   const core::StepMetrics m = core::measure(task, split, p, core::invariants(z), 0, reducer, full,
                                             core::head_of(cfg, n));
 
@@ -77,8 +78,7 @@ int run_eval(const EvalOptions& o) {
     for (auto it = metrics.begin(); it != metrics.end(); ++it) {
       if (!step_only(it.key())) j[it.key()] = it.value();
     }
-    j["potentials_note"] = full ? nlohmann::json(nullptr)
-                                : nlohmann::json(core::potentials_note(cfg, n, split.train.size()));
+    j["potentials_note"] = full ? nlohmann::json(nullptr) : nlohmann::json(note);
     fmt::print("{}\n", j.dump());
     return kExitOk;
   }
@@ -86,27 +86,14 @@ int run_eval(const EvalOptions& o) {
              g.spec(), n, cfg.width, o.parametrization, o.loss, m.train_loss, m.train_acc,
              split.train.size());
   fmt::print("  effective dim {:.3f}\n", m.effective_dim);
-  if (m.rho_kkk && m.binary_gap) {
-    fmt::print("  binary gap {:.4g}  max off-target MP {:.4g}  frequencies/neuron {:.2f}\n",
-               *m.binary_gap, *m.max_offtarget_mp, *m.frequencies_per_neuron);
-  } else if (m.rho_kkk) {
-    fmt::print("  frequencies/neuron {:.2f} ({})\n", *m.frequencies_per_neuron,
-               core::potentials_note(cfg, n, split.train.size()));
-  } else if (m.irreps) {
-    fmt::print("  binary gap {:.4g}  off-target energy {:.4g}  irrep concentration {:.3f}\n",
-               *m.binary_gap, *m.off_target_energy, *m.irrep_concentration);
-  }
+  print_potentials(m);
+  if (!full) fmt::print(stderr, "symsweep: note: {}\n", note);
   if (m.rho_kkk) {
     fmt::print("  |rho_kkk| by k:");
     for (std::size_t k = 0; k < m.rho_kkk->size(); ++k) {
       fmt::print(" {}:{:.3f}", k + 1, std::abs((*m.rho_kkk)[k]));  // k = 1..n-1
     }
     fmt::print("\n");
-  } else if (m.irreps) {
-    for (const core::IrrepValue& v : *m.irreps) {
-      fmt::print("    irrep {} (d = {}, indicator {:+d}): rho {:.4f}  gap {:.4g}\n", v.index, v.dim,
-                 v.indicator, v.rho, v.gap);
-    }
   }
   return kExitOk;
 }

@@ -180,17 +180,23 @@ void print_summary(const core::RunConfig& c, const core::RunOutcome& out) {
   }
   fmt::print("  full loss {:.6g}  effective dim {:.3f}  Q drift {:.3g}\n", last.full_loss,
              last.effective_dim, last.drift.q);
-  if (last.rho_kkk && last.binary_gap) {
+  print_potentials(last);
+}
+
+}  // namespace
+
+void print_potentials(const core::StepMetrics& m) {
+  if (m.rho_kkk && m.binary_gap) {
     fmt::print("  binary gap {:.4g}  max off-target MP {:.4g}  frequencies/neuron {:.2f}\n",
-               *last.binary_gap, *last.max_offtarget_mp, *last.frequencies_per_neuron);
-  } else if (last.rho_kkk) {
+               *m.binary_gap, *m.max_offtarget_mp, *m.frequencies_per_neuron);
+  } else if (m.rho_kkk) {
     fmt::print("  frequencies/neuron {:.2f} (binary gap, max off-target MP: not measured, see "
                "the note)\n",
-               *last.frequencies_per_neuron);
-  } else if (last.irreps) {
+               *m.frequencies_per_neuron);
+  } else if (m.irreps) {
     fmt::print("  binary gap {:.4g}  off-target energy {:.4g}  irrep concentration {:.3f}\n",
-               *last.binary_gap, *last.off_target_energy, *last.irrep_concentration);
-    for (const core::IrrepValue& v : *last.irreps) {
+               *m.binary_gap, *m.off_target_energy, *m.irrep_concentration);
+    for (const core::IrrepValue& v : *m.irreps) {
       fmt::print("    irrep {} (d = {}, indicator {:+d}): rho {:.4f}  gap {:.4g}\n", v.index, v.dim,
                  v.indicator, v.rho, v.gap);
     }
@@ -199,8 +205,6 @@ void print_summary(const core::RunConfig& c, const core::RunOutcome& out) {
                core::GroupContext::kMaxIrrepOrder);
   }
 }
-
-}  // namespace
 
 nlohmann::json metrics_json(const core::StepMetrics& m) {
   nlohmann::json j;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "symsweep/core/metrics.hpp"
 #include "symsweep/core/reducer.hpp"
 #include "symsweep/core/run.hpp"
 
@@ -40,6 +41,10 @@ void add_train_flags(CLI::App& app, TrainOptions& opts);
 
 /// The JSON object of one logged step's metrics (nulls where a value does not exist).
 nlohmann::json metrics_json(const core::StepMetrics& m);
+
+/// The lines of `train`'s summary on the monomial potentials of one measurement (binary gap,
+/// off-target MP or energy, frequencies per neuron, the irreps' rho_tau), on stdout.
+void print_potentials(const core::StepMetrics& m);
 
 /// Resolves and checks every option (group, augment, ranges, output path); throws InputError.
 /// Needs no MPI, so bad input is reported before any rank starts. Also refuses (InputError)

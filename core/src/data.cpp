@@ -1,5 +1,6 @@
 #include "symsweep/core/data.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <numeric>
@@ -7,6 +8,7 @@
 #include <utility>
 
 #include "symsweep/core/error.hpp"
+#include "symsweep/core/potentials.hpp"
 #include "random.hpp"
 
 namespace symsweep::core {
@@ -135,6 +137,73 @@ int bipartite_components(int n, const Samples& s) {
     if (sets.unite(a1, n + a2)) --components;
   }
   return components;
+}
+
+}  // namespace symsweep::core
+
+namespace symsweep::core {
+
+std::vector<int> parse_frequency_list(const std::string& list, int n) {
+  auto bad = [&](const std::string& item, const std::string& why) {
+    throw InputError("target_frequencies \"" + list + "\": \"" + item + "\" " + why +
+                     " (expected a comma-separated list of frequencies k or ranges k1-k2)");
+  };
+  auto number = [&](const std::string& item, const std::string& text) {
+    int v = 0;
+    const char* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, v);
+    if (text.empty() || ec != std::errc() || ptr != end || v < 0) {
+      bad(item, "is not a frequency (a non-negative integer)");
+    }
+    if (n > 0 && v >= n) bad(item, "is not below the group order " + std::to_string(n));
+    return v;
+  };
+  std::vector<int> out;
+  if (list.empty()) bad(list, "is empty");
+  std::size_t begin = 0;
+  while (begin <= list.size()) {
+    const std::size_t comma = std::min(list.find(',', begin), list.size());
+    std::string item = list.substr(begin, comma - begin);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    const std::size_t dash = item.find('-');
+    if (dash == std::string::npos) {
+      out.push_back(number(item, item));
+    } else {
+      const int lo = number(item, item.substr(0, dash));
+      const int hi = number(item, item.substr(dash + 1));
+      if (lo > hi) bad(item, "is a range whose start is above its end");
+      for (int k = lo; k <= hi; ++k) out.push_back(k);
+    }
+    begin = comma + 1;
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+std::vector<int> group_frequency_list(const Group& g, const std::string& list) {
+  if (g.cyclic_factors().empty()) {
+    throw InputError("target_frequencies \"" + list + "\": group \"" + g.spec() +
+                     "\" has no characters to project on (partial targets need cyclic:N or "
+                     "product:...)");
+  }
+  return parse_frequency_list(list, g.order());
+}
+
+Eigen::MatrixXd frequency_targets(const Group& g, const std::string& list) {
+  const int n = g.order();
+  const std::vector<int> listed = group_frequency_list(g, list);
+  const DualGroup dual(g);
+  std::vector<bool> in(static_cast<std::size_t>(n), false);
+  for (int k : listed) in[k] = in[dual.neg(k)] = true;
+  const Eigen::MatrixXcd& x = dual.characters();  // x(a, k) = chi_k(a)
+  Eigen::MatrixXcd sum = Eigen::MatrixXcd::Zero(n, n);
+  for (int k = 0; k < n; ++k) {
+    if (in[k]) sum += x.col(k) * x.col(k).adjoint();  // (y, c): chi_k(y) conj chi_k(c)
+  }
+  // Column y is t_y: t_y[c] = sum(y, c) / n, real because K = -K.
+  return sum.real().transpose() / static_cast<double>(n);
 }
 
 }  // namespace symsweep::core

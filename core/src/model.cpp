@@ -113,4 +113,12 @@ SYMSWEEP_INSTANTIATE(float)
 SYMSWEEP_INSTANTIATE(double)
 #undef SYMSWEEP_INSTANTIATE
 
+Head head_of(const TrainConfig& cfg, const Group& g) {
+  Head head{cfg.output_gain(g.order()), cfg.loss, nullptr};
+  if (!cfg.target_frequencies.empty()) {
+    head.targets = std::make_shared<const Eigen::MatrixXd>(frequency_targets(g, cfg.target_frequencies));
+  }
+  return head;
+}
+
 }  // namespace symsweep::core

@@ -22,7 +22,9 @@ void RunConfig::validate() const {
 
 void RunConfig::validate_fully() const {
   validate();
-  make_subgroup(make_group(group), augment);
+  const Group g = make_group(group);
+  make_subgroup(g, augment);
+  if (!train.target_frequencies.empty()) group_frequency_list(g, train.target_frequencies);
 }
 
 const char* to_string(RunStatus s) {

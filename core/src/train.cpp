@@ -106,6 +106,13 @@ void TrainConfig::validate() const {
   if (!(momentum >= 0.0 && momentum < 1.0)) {
     fail("momentum " + std::to_string(momentum) + ": expected in [0, 1)");
   }
+  if (!target_frequencies.empty()) {
+    parse_frequency_list(target_frequencies, 0);  // the syntax; the indices against the group later
+    if (loss == Loss::kCrossEntropy) {
+      fail("target_frequencies: a partial task's projected targets need an mse loss (loss " +
+           std::string(to_string(loss)) + ")");
+    }
+  }
   if (momentum != 0.0 && optimizer != Optimizer::kSgd) {
     fail(std::string("momentum: only sgd has one (optimizer ") + to_string(optimizer) + ")");
   }
@@ -276,7 +283,7 @@ TrainResult train(const GroupContext& task, const Split& split, const TrainConfi
   result.kappa = bipartite_components(task.group().order(), split.train);
   const bool full_potentials =
       measures_full_potentials(cfg, task.group().order(), split.train.size());
-  const Head head = head_of(cfg, task.group().order());
+  const Head head = head_of(cfg, task.group());
   auto log = [&](std::int64_t step) {
     state.log.push_back(
         measure(task, split, p, state.initial, step, reducer, full_potentials, head));

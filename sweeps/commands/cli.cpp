@@ -11,6 +11,7 @@
 #include "symsweep/core/isa.hpp"
 #include "symsweep/distributed/mpi_reducer.hpp"
 #include "symsweep/distributed/session.hpp"
+#include "commands/compose_command.hpp"
 #include "commands/eval_command.hpp"
 #include "commands/fit_command.hpp"
 #include "commands/irreps_command.hpp"
@@ -25,7 +26,8 @@ namespace symsweep::sweeps {
 namespace {
 
 const char* const kCommands[] = {"train", "run", "groups", "status", "runs", "show",
-                                 "export", "sql", "merge", "fit", "irreps", "report", "eval"};
+                                 "export", "sql", "merge", "fit", "irreps", "report", "eval",
+                                 "compose"};
 
 /// Runs `command` with MPI started, so that no exception leaves while MPI runs: input errors
 /// (raised alike on every rank before any collective call) end the command with exit 2 on
@@ -111,6 +113,25 @@ int run_cli(const std::vector<std::string>& args) {
   eval->add_option("--potentials", eval_opts.potentials, "auto | full | diagonal (as train)")
       ->capture_default_str();
   eval->add_flag("--json", eval_opts.json, "print one JSON object on stdout");
+
+  ComposeOptions compose_opts;
+  CLI::App* compose = app.add_subcommand(
+      "compose",
+      "sum, product or scaling of saved networks as measures (docs/measure-algebra.md), "
+      "written as a plain network");
+  compose->add_option("op", compose_opts.op, "sum | product | scale | one | zero | absorb")
+      ->required();
+  compose->add_option("operands", compose_opts.args,
+                      "the networks (.npy or DB:RUN): sum A B, product A B, scale A c, absorb A "
+                      "(a q x (3n+1) .npy whose last column is the weights); none for one, zero");
+  compose->add_option("--group", compose_opts.eval.group, "group spec (see `symsweep groups`)")
+      ->required();
+  compose->add_option("--out", compose_opts.out, "the result: a q x 3n float64 .npy")->required();
+  compose->add_option("--potentials", compose_opts.eval.potentials,
+                      "auto | full | diagonal: what the result's report measures (as eval)")
+      ->capture_default_str();
+  compose->add_flag("--json", compose_opts.eval.json,
+                    "print one JSON object on stdout (eval's keys, homomorphism_error)");
 
   RunOptions run_opts;
   CLI::App* run = app.add_subcommand("run", "run (or resume) a sweep into a results database");
@@ -213,6 +234,7 @@ int run_cli(const std::vector<std::string>& args) {
   try {
     if (*irreps) return root ? run_irreps(irreps_group, irreps_json) : kExitOk;
     if (*eval) return root ? run_eval(eval_opts) : kExitOk;
+    if (*compose) return root ? run_compose(compose_opts) : kExitOk;
     if (*groups) {
       if (root) fmt::print("{}", core::group_families_help());
       return kExitOk;

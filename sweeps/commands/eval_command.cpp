@@ -2,8 +2,10 @@
 
 #include <fmt/core.h>
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <variant>
 
 #include "symsweep/core/data.hpp"
 #include "symsweep/core/diagnostics.hpp"
@@ -14,7 +16,10 @@
 #include "symsweep/core/reducer.hpp"
 #include "symsweep/core/train.hpp"
 #include "commands/cli.hpp"
+#include "commands/show_command.hpp"
 #include "commands/train_command.hpp"
+#include "store/queries.hpp"
+#include "store/store.hpp"
 
 namespace symsweep::sweeps {
 
@@ -30,19 +35,48 @@ bool step_only(const std::string& key) {
 
 }  // namespace
 
-int run_eval(const EvalOptions& o) {
-  const core::Group g = core::make_group(o.group);
-  const Eigen::MatrixXd z = core::read_npy(o.particles);
+Eigen::MatrixXd load_network(const std::string& source, const core::Group& g,
+                             std::string_view what) {
+  std::string path = source;
+  // DB:RUN, when the part before the last ':' is a file and the part after it names a run.
+  const std::size_t colon = source.rfind(':');
+  std::error_code ec;
+  if (colon != std::string::npos && colon + 1 < source.size() &&
+      std::filesystem::is_regular_file(source.substr(0, colon), ec) &&
+      !std::filesystem::exists(source, ec)) {
+    const std::string db = source.substr(0, colon);
+    ResultsReader reader(db, what, "DB:RUN");
+    const std::int64_t id = resolve_run(reader, source.substr(colon + 1), what);
+    const RunRecord run = reader.run(id);
+    const std::string* file = nullptr;
+    for (const auto& [name, value] : run.columns) {
+      if (name == "particles") file = std::get_if<std::string>(&value);
+    }
+    if (file == nullptr) {
+      throw InputError(fmt::format(
+          "{} \"{}\": run {} kept no particles (its sweep needs save_particles = true in "
+          "[sweep], or train --save-particles)",
+          what, source, id));
+    }
+    path = particles_dir(db) + "/" + *file;
+  }
+  Eigen::MatrixXd z = core::read_npy(path);
   const int n = g.order();
   if (z.rows() < 1 || z.cols() != 3 * static_cast<Eigen::Index>(n)) {
     throw InputError(fmt::format(
-        "eval: --particles \"{}\": a {} x {} matrix, but a network on {} (n = {}) has one row "
+        "{} \"{}\": a {} x {} matrix, but a network on {} (n = {}) has one row "
         "per neuron and 3n = {} columns (w_a | w_b | w_c)",
-        o.particles, z.rows(), z.cols(), g.spec(), n, 3 * n));
+        what, source, z.rows(), z.cols(), g.spec(), n, 3 * n));
   }
   if (!z.allFinite()) {
-    throw InputError(fmt::format("eval: --particles \"{}\": not every value is finite", o.particles));
+    throw InputError(fmt::format("{} \"{}\": not every value is finite", what, source));
   }
+  return z;
+}
+
+nlohmann::json report_network(const core::Group& g, const Eigen::MatrixXd& z,
+                              const EvalOptions& o) {
+  const int n = g.order();
   core::TrainConfig cfg;
   cfg.width = z.rows();
   cfg.parametrization = core::parse_setting<core::Parametrization>(o.parametrization);
@@ -62,7 +96,7 @@ int run_eval(const EvalOptions& o) {
   const bool full = core::measures_full_potentials(cfg, n, split.train.size());
   const std::string note = full ? std::string() : core::potentials_note(cfg, n, split.train.size());
   const core::StepMetrics m = core::measure(task, split, p, core::invariants(z), 0, reducer, full,
-                                            core::head_of(cfg, n));
+                                            core::head_of(cfg, g));
 
   if (o.json) {
     nlohmann::json j;
@@ -79,8 +113,7 @@ int run_eval(const EvalOptions& o) {
       if (!step_only(it.key())) j[it.key()] = it.value();
     }
     j["potentials_note"] = full ? nlohmann::json(nullptr) : nlohmann::json(note);
-    fmt::print("{}\n", j.dump());
-    return kExitOk;
+    return j;
   }
   fmt::print("{} (n = {}), q = {}, {} / {}: loss {:.6g}, accuracy {:.4f} on all {} pairs\n",
              g.spec(), n, cfg.width, o.parametrization, o.loss, m.train_loss, m.train_acc,
@@ -95,6 +128,14 @@ int run_eval(const EvalOptions& o) {
     }
     fmt::print("\n");
   }
+  return {};
+}
+
+int run_eval(const EvalOptions& o) {
+  const core::Group g = core::make_group(o.group);
+  const Eigen::MatrixXd z = load_network(o.particles, g, "eval: --particles");
+  const nlohmann::json j = report_network(g, z, o);
+  if (o.json) fmt::print("{}\n", j.dump());
   return kExitOk;
 }
 

@@ -1,13 +1,18 @@
 #pragma once
 
+#include <Eigen/Dense>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
+
+#include "symsweep/core/group.hpp"
 
 namespace symsweep::sweeps {
 
 /// The flags of `symsweep eval`.
 struct EvalOptions {
   std::string group;
-  std::string particles;  ///< a .npy of q x 3n float64 (w_a | w_b | w_c), as train writes it
+  std::string particles;  ///< a .npy of q x 3n float64 (w_a | w_b | w_c), or DB:RUN
   std::string parametrization = "mean-field";
   double input_multiplier = 1.0;
   double output_multiplier = 1.0;
@@ -21,5 +26,16 @@ struct EvalOptions {
 /// under the parametrization and loss given (the defaults: mean-field, centred-mse). Throws
 /// InputError for a bad group, file or shape; returns the exit code.
 int run_eval(const EvalOptions& opts);
+
+/// A saved network: `source` is a .npy file (q x 3n float64) or DB:RUN, a run of a results
+/// database that kept its particles (save_particles; RUN an id or a config_hash prefix). The
+/// matrix is checked against g (3n columns, at least one row, finite); InputError naming
+/// `what` (e.g. "compose: A") and the source otherwise.
+Eigen::MatrixXd load_network(const std::string& source, const core::Group& g, std::string_view what);
+
+/// eval's report of network z on g under `o` (its parametrization, loss, potentials): the JSON
+/// object `eval --json` prints, or with `o.json` false the text lines on stdout (then an empty
+/// object is returned).
+nlohmann::json report_network(const core::Group& g, const Eigen::MatrixXd& z, const EvalOptions& o);
 
 }  // namespace symsweep::sweeps

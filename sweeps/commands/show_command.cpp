@@ -40,35 +40,6 @@ const std::set<std::string> kProvenanceColumns = {"version",     "git_rev",     
 /// Identity columns: shown in the heading, not in a section.
 const std::set<std::string> kIdentityColumns = {"id", "sweep_id", "config_hash", "config_json"};
 
-/// Finds a run by id or unique config_hash prefix; throws InputError otherwise.
-std::int64_t resolve_run(ResultsReader& reader, const std::string& spec) {
-  if (spec.empty()) throw InputError("show: RUN is required (a run id or a config_hash prefix)");
-  const bool digits =
-      std::all_of(spec.begin(), spec.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (digits && spec.size() <= 18) {
-    const auto id = static_cast<std::int64_t>(std::stoll(spec));
-    if (reader.has_run(id)) return id;
-  }
-  std::string prefix = spec;
-  std::transform(prefix.begin(), prefix.end(), prefix.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (!std::all_of(prefix.begin(), prefix.end(),
-                   [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); })) {
-    throw InputError(fmt::format(
-        "show: RUN \"{}\": expected a run id or a config_hash prefix (hex digits)", spec));
-  }
-  const std::vector<std::int64_t> ids = reader.runs_with_hash_prefix(prefix, 2);
-  if (ids.empty()) {
-    throw InputError(
-        fmt::format("show: RUN \"{}\": no run with that id or config_hash prefix", spec));
-  }
-  if (ids.size() > 1) {
-    throw InputError(
-        fmt::format("show: RUN \"{}\": the config_hash prefix matches {} runs; give more digits",
-                    spec, reader.count_hash_prefix(prefix)));
-  }
-  return ids.front();
-}
 
 void print_fields(const std::string& title, const Fields& fields) {
   fmt::print("{}\n", title);
@@ -94,11 +65,40 @@ std::optional<double> number(const SqlValue& v) {
 
 }  // namespace
 
+std::int64_t resolve_run(ResultsReader& reader, const std::string& spec, std::string_view command) {
+  if (spec.empty()) throw InputError(fmt::format("{}: RUN is required (a run id or a config_hash prefix)", command));
+  const bool digits =
+      std::all_of(spec.begin(), spec.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits && spec.size() <= 18) {
+    const auto id = static_cast<std::int64_t>(std::stoll(spec));
+    if (reader.has_run(id)) return id;
+  }
+  std::string prefix = spec;
+  std::transform(prefix.begin(), prefix.end(), prefix.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (!std::all_of(prefix.begin(), prefix.end(),
+                   [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); })) {
+    throw InputError(fmt::format(
+        "{}: RUN \"{}\": expected a run id or a config_hash prefix (hex digits)", command, spec));
+  }
+  const std::vector<std::int64_t> ids = reader.runs_with_hash_prefix(prefix, 2);
+  if (ids.empty()) {
+    throw InputError(
+        fmt::format("{}: RUN \"{}\": no run with that id or config_hash prefix", command, spec));
+  }
+  if (ids.size() > 1) {
+    throw InputError(
+        fmt::format("{}: RUN \"{}\": the config_hash prefix matches {} runs; give more digits",
+                    command, spec, reader.count_hash_prefix(prefix)));
+  }
+  return ids.front();
+}
+
 int show_run(const ShowOptions& opts) {
   const OutputFormat format = parse_output_format("show", "--format", opts.format,
                                                   {OutputFormat::kTable, OutputFormat::kJson});
   ResultsReader reader(opts.db, "show", "--db");
-  const std::int64_t id = resolve_run(reader, opts.run);
+  const std::int64_t id = resolve_run(reader, opts.run, "show");
   const RunRecord run = reader.run(id);
 
   Fields config, final_values, provenance;

@@ -1,6 +1,10 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <string_view>
+
+#include "store/queries.hpp"
 
 namespace symsweep::sweeps {
 
@@ -13,5 +17,9 @@ struct ShowOptions {
 
 /// One run: config, final values, provenance, the logged curve and the last rho_kkk.
 int show_run(const ShowOptions& opts);
+
+/// The run RUN names: a run id (tried first) or a unique config_hash prefix; InputError
+/// starting with `command` otherwise.
+std::int64_t resolve_run(ResultsReader& reader, const std::string& spec, std::string_view command);
 
 }  // namespace symsweep::sweeps

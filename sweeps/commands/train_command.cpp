@@ -79,6 +79,9 @@ void add_train_flags(CLI::App& app, TrainOptions& o) {
   app.add_option("--weight-decay", o.run.train.weight_decay,
                  "lambda (gd, adamw: decoupled; sgd, adam: L2 added to the gradient)")
       ->capture_default_str();
+  app.add_option("--target-frequencies", o.run.train.target_frequencies,
+                 "a partial task: train on the targets projected onto these frequencies and "
+                 "their negatives, e.g. 1-5 or 1,3,6-8 (mse losses; docs/model.md)");
   app.add_option("--momentum", o.run.train.momentum, "sgd's momentum, in [0, 1)")
       ->capture_default_str();
   app.add_option("--beta1", o.run.train.beta1, "Adam(W)'s beta1")->capture_default_str();
@@ -245,6 +248,9 @@ void validate_train(TrainOptions& o) {
   // RunConfig::validate_fully, keeping the group for the estimate.
   const core::Group group = core::make_group(o.run.group);
   const auto subgroup = core::make_subgroup(group, o.run.augment);
+  if (!o.run.train.target_frequencies.empty()) {
+    core::group_frequency_list(group, o.run.train.target_frequencies);
+  }
   if (!o.save_particles.empty()) {
     const auto dir = std::filesystem::absolute(o.save_particles).parent_path();
     if (!std::filesystem::is_directory(dir)) {

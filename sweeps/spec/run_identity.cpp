@@ -16,6 +16,7 @@ std::string num(double v) { return fmt::format("{}", v); }
 std::string json_value(std::int64_t v) { return fmt::format("{}", v); }
 std::string json_value(std::uint64_t v) { return fmt::format("{}", v); }
 std::string json_value(double v) { return num(v); }
+std::string json_value(const std::string& v) { return nlohmann::json(v).dump(); }
 template <core::SettingEnum E>
 std::string json_value(E v) {
   return fmt::format("\"{}\"", core::to_string(v));

@@ -204,7 +204,7 @@ const KeyTable& key_table() {
           using F = std::remove_cvref_t<decltype(field)>;
           const std::string key = name;
           if (key == "seed") return;
-          const Kind kind = core::SettingEnum<F>   ? Kind::kString
+          const Kind kind = core::SettingEnum<F> || std::is_same_v<F, std::string> ? Kind::kString
                             : std::is_same_v<F, double> ? Kind::kNumber
                                                         : Kind::kInteger;
           add(key, {kind, [key](core::RunConfig& c, const Value& v) {
@@ -214,6 +214,8 @@ const KeyTable& key_table() {
                             if (key != other) return;
                             if constexpr (core::SettingEnum<T>) {
                               target = core::parse_setting<T>(v.s);
+                            } else if constexpr (std::is_same_v<T, std::string>) {
+                              target = v.s;
                             } else if constexpr (std::is_same_v<T, double>) {
                               target = v.d;
                             } else {
@@ -568,6 +570,18 @@ SweepSpec parse_spec(const std::string& text, const std::string& path, const Spe
           spec.warnings.push_back(std::move(w));
         }
         continue;
+      }
+      // The grid point's settings together (each value was checked on its own above), and a
+      // partial task's frequencies against its group.
+      try {
+        c.train.validate();
+        if (!c.train.target_frequencies.empty()) {
+          core::group_frequency_list(group, c.train.target_frequencies);
+        }
+      } catch (const InputError& e) {
+        rep.fail(blk.where_of.count("target_frequencies") ? blk.where_of["target_frequencies"]
+                                                          : blk.table,
+                 "[" + blk.label + "]", e.what());
       }
       // Canonical spellings, so that equal configurations hash equally.
       c.group = group.spec();

@@ -42,6 +42,7 @@ void visit_other_settings(V&& visit, C&... c) {
 std::string text(double v) { return fmt::format("{}", v); }
 std::string text(std::int64_t v) { return fmt::format("{}", v); }
 std::string text(std::uint64_t v) { return fmt::format("{}", v); }
+std::string text(const std::string& v) { return v; }
 template <core::SettingEnum E>
 std::string text(E v) {
   return std::string(core::to_string(v));

@@ -263,6 +263,11 @@ ALTER TABLE runs ADD COLUMN momentum REAL NOT NULL DEFAULT 0.0;
     // none was kept, as for every run of older files.
     R"sql(
 ALTER TABLE runs ADD COLUMN particles TEXT;
+)sql",
+    // 12 -> 13: the frequencies of a partial task (target_frequencies, docs/model.md); '' (the
+    // whole task) for the runs of older files.
+    R"sql(
+ALTER TABLE runs ADD COLUMN target_frequencies TEXT NOT NULL DEFAULT '';
 )sql"};
 
 static_assert(std::size(kMigrations) == kSchemaVersion - 1,

@@ -17,6 +17,7 @@ inline void bind_setting(Statement& s, int i, std::uint64_t v) {
   s.bind(i, static_cast<std::int64_t>(v));
 }
 inline void bind_setting(Statement& s, int i, double v) { s.bind(i, v); }
+inline void bind_setting(Statement& s, int i, const std::string& v) { s.bind(i, v); }
 template <core::SettingEnum E>
 void bind_setting(Statement& s, int i, E v) {
   s.bind(i, core::to_string(v));
@@ -27,6 +28,7 @@ inline void read_setting(const Statement& s, int i, std::uint64_t& v) {
   v = static_cast<std::uint64_t>(s.integer(i));
 }
 inline void read_setting(const Statement& s, int i, double& v) { v = s.real(i); }
+inline void read_setting(const Statement& s, int i, std::string& v) { v = s.text(i); }
 template <core::SettingEnum E>
 void read_setting(const Statement& s, int i, E& v) {
   v = core::parse_setting<E>(s.text(i));

@@ -45,6 +45,15 @@ inline core::TrainConfig full_train_config() {
   t.beta1 = 0.8;
   t.beta2 = 0.99;
   t.adam_eps = 1e-7;
+  t.parametrization = core::Parametrization::kCustom;
+  t.input_multiplier = 1.5;
+  t.output_multiplier = 0.25;
+  t.init = core::Init::kUniform;
+  t.init_scale_out = 0.125;
+  t.loss = core::Loss::kMse;
+  t.momentum = 0.5;
+  t.potentials = core::Potentials::kDiagonal;
+  t.target_frequencies = "1,3-4";
   return t;
 }
 

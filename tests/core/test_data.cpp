@@ -264,5 +264,45 @@ TEST(Components, MatchesSearchOnRandomSplits) {
   }
 }
 
+TEST(FrequencyTargets, ParseListsAndRangesAndRefuseBadItems) {
+  EXPECT_EQ(parse_frequency_list("1,3,6-8", 0), (std::vector<int>{1, 3, 6, 7, 8}));
+  EXPECT_EQ(parse_frequency_list(" 4 , 2-3,3", 23), (std::vector<int>{2, 3, 4}));
+  expect_input_error([] { parse_frequency_list("5-2", 0); }, "\"5-2\"");
+  expect_input_error([] { parse_frequency_list("1,x", 0); }, "\"x\"");
+  expect_input_error([] { parse_frequency_list("", 0); }, "target_frequencies");
+  expect_input_error([] { parse_frequency_list("1,23", 23); }, "below the group order 23");
+  expect_input_error([] { frequency_targets(make_group("symmetric:3"), "1"); }, "symmetric");
+}
+
+// t_y[c] = (1/n) sum over k in K u -K of cos(2 pi k (y - c) / n) on Z_n: the projection of e_y,
+// written with cosines rather than the dual group's characters.
+TEST(FrequencyTargets, AreTheProjectionOfTheOneHotTarget) {
+  const int n = 23;
+  const Group g = make_group("cyclic:23");
+  const Eigen::MatrixXd all = frequency_targets(g, "0-22");
+  EXPECT_LT((all - Eigen::MatrixXd::Identity(n, n)).cwiseAbs().maxCoeff(), 1e-12);
+  const Eigen::MatrixXd lo = frequency_targets(g, "1-5"), hi = frequency_targets(g, "6-11");
+  // The two halves of the pairs {k, -k} add up to the centred one-hot target.
+  const Eigen::MatrixXd centred =
+      Eigen::MatrixXd::Identity(n, n) - Eigen::MatrixXd::Constant(n, n, 1.0 / n);
+  EXPECT_LT((lo + hi - centred).cwiseAbs().maxCoeff(), 1e-12);
+  for (int y = 0; y < n; ++y) {
+    for (int c = 0; c < n; ++c) {
+      double want = 0.0;
+      for (int k = 1; k <= 5; ++k) want += 2.0 * std::cos(2.0 * M_PI * k * (y - c) / n) / n;
+      EXPECT_NEAR(lo(c, y), want, 1e-12) << "y=" << y << " c=" << c;
+    }
+  }
+  // A frequency and its negative give the same target.
+  EXPECT_LT((frequency_targets(g, "3") - frequency_targets(g, "20")).cwiseAbs().maxCoeff(), 1e-12);
+  // product:3x3: every frequency is the one-hot target; one pair is a rank-2 projection.
+  const Group p = make_group("product:3x3");
+  EXPECT_LT((frequency_targets(p, "0-8") - Eigen::MatrixXd::Identity(9, 9)).cwiseAbs().maxCoeff(),
+            1e-12);
+  const Eigen::MatrixXd pair = frequency_targets(p, "1");
+  EXPECT_LT((pair * pair - pair).cwiseAbs().maxCoeff(), 1e-12);
+  EXPECT_NEAR(pair.trace(), 2.0, 1e-12);
+}
+
 }  // namespace
 }  // namespace symsweep::core

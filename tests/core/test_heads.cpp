@@ -29,14 +29,22 @@ TEST(Heads, EveryLossAndParametrizationHasTheGradientOfItsLoss) {
   LocalReducer local;
   for (const Parametrization par : {Parametrization::kMeanField, Parametrization::kStandard,
                                     Parametrization::kGromov, Parametrization::kCustom}) {
-    for (const Loss loss : {Loss::kCentredMse, Loss::kMse, Loss::kCrossEntropy}) {
+    // The mse losses also on a partial task (targets projected onto frequencies +-1, +-2).
+    for (const auto& [loss, targets] :
+         {std::pair{Loss::kCentredMse, ""}, std::pair{Loss::kMse, ""},
+          std::pair{Loss::kCrossEntropy, ""}, std::pair{Loss::kCentredMse, "1-2"},
+          std::pair{Loss::kMse, "2"}}) {
       TrainConfig cfg;
       cfg.width = 6;
       cfg.parametrization = par;
       if (par == Parametrization::kCustom) cfg.input_multiplier = 1.7, cfg.output_multiplier = 0.3;
       cfg.loss = loss;
-      SCOPED_TRACE(std::string(to_string(par)) + " " + to_string(loss));
-      const Head head = head_of(cfg, n);
+      cfg.target_frequencies = targets;
+      SCOPED_TRACE(std::string(to_string(par)) + " " + to_string(loss) + " targets " + targets);
+      const Head head = head_of(cfg, g);
+      if (!cfg.target_frequencies.empty()) {
+        ASSERT_NE(head.targets, nullptr);
+      }
       Particles<double> p = init_particles<double>(n, 6, ShardRange{0, 6}, 0.5, 4);
       Workspace<double> ws;
       Gradient<double> grad;

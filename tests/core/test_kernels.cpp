@@ -67,7 +67,7 @@ TEST(Kernels, LevelsAgreeOnTheTrainingStep) {
   {
     const auto p = init_particles<double>(29, 70, ShardRange{0, 70}, 0.6, 3);
     // Every loss, under the mean-field gain and an explicit one.
-    for (const Head head : {Head{}, Head{0.0, Loss::kMse}, Head{0.0, Loss::kCrossEntropy},
+    for (const Head& head : {Head{}, Head{0.0, Loss::kMse}, Head{0.0, Loss::kCrossEntropy},
                             Head{0.02, Loss::kCentredMse}, Head{0.02, Loss::kCrossEntropy}}) {
       SCOPED_TRACE(to_string(head.loss));
       Workspace<double> w3, w4;

@@ -49,6 +49,17 @@ TEST(Records, FieldNamesAreUnique) {
       config);
 }
 
+// The round-trip tests of every representation use full_train_config: a setting left at its
+// default there would go unchecked.
+TEST(Records, TheFullTrainConfigSetsEverySettingAwayFromItsDefault) {
+  const TrainConfig full = test::full_train_config(), defaults;
+  visit_train_settings(
+      [&](const char* name, bool, const auto& value, const auto& fallback) {
+        EXPECT_NE(value, fallback) << name;
+      },
+      full, defaults);
+}
+
 template <typename T>
 class CheckpointRecords : public ::testing::Test {};
 using Scalars = ::testing::Types<float, double>;

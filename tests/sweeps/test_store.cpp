@@ -212,7 +212,7 @@ TEST_F(StoreTest, VersionOneFilesMigrateForwardKeepingTheirRows) {
         "input_multiplier; ALTER TABLE runs DROP COLUMN output_multiplier; ALTER TABLE runs "
         "DROP COLUMN init; ALTER TABLE runs DROP COLUMN init_scale_out; ALTER TABLE runs DROP "
         "COLUMN loss; ALTER TABLE runs DROP COLUMN momentum; ALTER TABLE runs DROP COLUMN "
-        "particles; "
+        "particles; ALTER TABLE runs DROP COLUMN target_frequencies; "
         "DROP INDEX fits_key; ALTER TABLE fits DROP COLUMN count_basis; "
         "ALTER TABLE fits DROP COLUMN eps; ALTER TABLE fits DROP COLUMN method; "
         "ALTER TABLE fits DROP COLUMN bootstrap; ALTER TABLE fits DROP COLUMN seed; "
@@ -241,6 +241,8 @@ TEST_F(StoreTest, VersionOneFilesMigrateForwardKeepingTheirRows) {
             1);
   // Schema 12: the saved particles' file, NULL for the runs of older files.
   EXPECT_EQ(count(store, "SELECT count(*) FROM runs WHERE particles IS NULL"), 2);
+  // Schema 13: the runs of older files trained on the whole task.
+  EXPECT_EQ(count(store, "SELECT count(*) FROM runs WHERE target_frequencies = ''"), 2);
   // Version 6 renamed runs.conservation_drift to drift_q, keeping its values.
   EXPECT_EQ(count(store, "SELECT count(*) FROM runs WHERE drift_q = 0.25"), 2);
   EXPECT_EQ(count(store, "SELECT count(*) FROM pragma_table_info('runs') "

@@ -59,14 +59,19 @@ namespace {
 /// One sample's loss under `head` from its raw output column (C^T S: the sum over particles,
 /// not yet multiplied by the gain), in double.
 template <typename Col>
-double sample_loss(const Col& col, int y, double gain, Loss loss, Eigen::VectorXd& r) {
+double sample_loss(const Col& col, int y, double gain, const Head& head, Eigen::VectorXd& r) {
   const auto n = static_cast<double>(col.size());
   r = col.template cast<double>() * gain;
-  if (loss == Loss::kCrossEntropy) {
+  if (head.loss == Loss::kCrossEntropy) {
     const double top = r.maxCoeff();
     return std::log((r.array() - top).exp().sum()) + top - r[y];
   }
-  r[y] -= 1.0;
+  const Loss loss = head.loss;
+  if (head.targets) {
+    r -= head.targets->col(y);
+  } else {
+    r[y] -= 1.0;
+  }
   if (loss == Loss::kMse) return r.squaredNorm() / n;
   r.array() -= r.mean();
   return r.squaredNorm();
@@ -99,7 +104,7 @@ Evaluation evaluate(const Particles<T>& p, const Samples& samples, Reducer& redu
       col.maxCoeff(&best);
       const int y = samples.y[begin + i];
       if (best == y) ++correct;
-      ev.loss_sum += sample_loss(col, y, gain, head.loss, r);
+      ev.loss_sum += sample_loss(col, y, gain, head, r);
     }
   }
   ev.loss = ev.loss_sum / static_cast<double>(samples.size());
@@ -142,6 +147,10 @@ double loss_and_gradient(const Particles<T>& p, const Samples& train, Reducer& r
           ? T(1) / (static_cast<T>(n) * static_cast<T>(m) * static_cast<T>(p.global_count))
           : static_cast<T>(per_loss * gain_d / static_cast<double>(m));
   const T inv_n = T(1) / static_cast<T>(n);
+  // A partial task's targets (Head::targets) in T, column y for label y.
+  const typename Particles<T>::Mat targets =
+      head.targets ? head.targets->template cast<T>() : typename Particles<T>::Mat();
+  const bool dense_targets = head.targets != nullptr;
   double loss = 0.0;
   // The training pairs in chunks: memory O(q_local (chunk + n)) whatever |T|. Each chunk's
   // outputs are made global by one reduction before its backward pass.
@@ -164,12 +173,20 @@ double loss_and_gradient(const Particles<T>& p, const Samples& train, Reducer& r
       col *= gain;  // f
       switch (head.loss) {
         case Loss::kCentredMse:
-          col[y[i]] -= T(1);
+          if (dense_targets) {
+            col -= targets.col(y[i]);
+          } else {
+            col[y[i]] -= T(1);
+          }
           col.array() -= col.mean();
           loss += static_cast<double>(col.squaredNorm());
           break;
         case Loss::kMse:
-          col[y[i]] -= T(1);
+          if (dense_targets) {
+            col -= targets.col(y[i]);
+          } else {
+            col[y[i]] -= T(1);
+          }
           loss += static_cast<double>(col.squaredNorm() * inv_n);
           break;
         case Loss::kCrossEntropy: {

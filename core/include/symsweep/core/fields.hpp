@@ -69,7 +69,7 @@ void visit_irrep_fields(I& v, V&& visit) {
 
 /// Visits the training settings of one or several configs in step, in the order of the
 /// canonical config JSON (the config hash): `visit(name, hashed_at_default, field_of_configs...)`
-/// with each field a (const) std::int64_t&, std::uint64_t&, double& or a SettingEnum&
+/// with each field a (const) std::int64_t&, std::uint64_t&, double&, std::string& or a SettingEnum&
 /// (train_config.hpp: its spelling is to_string / parse_setting).
 /// A setting with `hashed_at_default` false enters the canonical JSON only when it differs from
 /// its default, so adding a setting keeps every stored hash valid. Each setting is also a
@@ -96,6 +96,7 @@ void visit_train_settings(V&& visit, C&... c) {
   visit("init_scale_out", false, c.init_scale_out...);
   visit("loss", false, c.loss...);
   visit("momentum", false, c.momentum...);
+  visit("target_frequencies", false, c.target_frequencies...);
 }
 
 /// Visits the matrices of a training state whose rows are the particles (the optimiser

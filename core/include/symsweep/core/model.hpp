@@ -2,6 +2,7 @@
 
 #include <Eigen/Dense>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "symsweep/core/data.hpp"
@@ -62,12 +63,16 @@ Particles<T> particles_from_stacked(const Eigen::MatrixXd& z, ShardRange range);
 /// f = gain sum_j w_c (w_a[a1] + w_b[a2])^2 with gain = TrainConfig::output_gain (0: the
 /// mean-field 1/(2nq), formed as before this setting existed, so those runs repeat bit for bit),
 /// and a sample's loss is `loss` of f.
+/// `targets`: null for the task's targets e_y; else an n x n matrix whose column y replaces e_y
+/// (a partial task: frequency_targets).
 struct Head {
   double gain = 0.0;
   Loss loss = Loss::kCentredMse;
+  std::shared_ptr<const Eigen::MatrixXd> targets = nullptr;
 };
-/// The Head of a run on a group of order n.
-inline Head head_of(const TrainConfig& cfg, int n) { return Head{cfg.output_gain(n), cfg.loss}; }
+/// The Head of a run on group g: its gain, its loss and, with target_frequencies, the
+/// projected targets.
+Head head_of(const TrainConfig& cfg, const Group& g);
 
 /// Loss and accuracy of the network on a sample set.
 struct Evaluation {

@@ -118,6 +118,10 @@ struct TrainConfig {
   std::uint64_t seed = 0;
   Potentials potentials = Potentials::kAuto;  ///< what a logged step measures
   double beta1 = 0.9, beta2 = 0.999, adam_eps = 1e-8;  ///< Adam(W) moments (PyTorch defaults)
+  /// Empty: the whole task. Else the frequencies of a partial task (data.hpp,
+  /// parse_frequency_list: "1-5", "1,3,6-8"): the targets are projected onto those characters
+  /// and their negatives (frequency_targets); mse losses only.
+  std::string target_frequencies;
 
   /// The resolved multipliers of the network on a group of order n (see Parametrization).
   double alpha(int n) const;

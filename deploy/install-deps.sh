@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake git pkg-config
   libopenmpi-dev openmpi-bin libboost-mpi-dev libboost-serialization-dev
-  libeigen3-dev libopenblas-dev libsqlite3-dev sqlite3 libfmt-dev
+  libeigen3-dev libspectra-dev libopenblas-dev libsqlite3-dev sqlite3 libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev
   gnuplot-nox

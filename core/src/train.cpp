@@ -8,6 +8,7 @@
 
 #include "kernels/kernels.hpp"
 #include "symsweep/core/error.hpp"
+#include "symsweep/core/hessian.hpp"
 
 namespace symsweep::core {
 
@@ -125,6 +126,12 @@ void TrainConfig::validate() const {
   }
   if (steps < 0) fail("steps " + std::to_string(steps) + ": expected >= 0");
   if (log_every < 0) fail("log every " + std::to_string(log_every) + ": expected >= 0");
+  if (spectrum_every < 0) {
+    fail("spectrum_every " + std::to_string(spectrum_every) + ": expected >= 0 (0: never)");
+  }
+  if (spectrum_k < 1 || spectrum_k > 1000) {
+    fail("spectrum_k " + std::to_string(spectrum_k) + ": expected in [1, 1000]");
+  }
 }
 
 GroupContext::GroupContext(Group g) : group_(std::move(g)), all_(core::all_pairs(group_)) {
@@ -287,6 +294,24 @@ TrainResult train(const GroupContext& task, const Split& split, const TrainConfi
   auto log = [&](std::int64_t step) {
     state.log.push_back(
         measure(task, split, p, state.initial, step, reducer, full_potentials, head));
+    if (cfg.spectrum_every > 0 && (step % cfg.spectrum_every == 0 || step == cfg.steps)) {
+      SpectrumOptions so;
+      so.k = static_cast<int>(cfg.spectrum_k);
+      Particles<double> dp;  // the spectrum in f64 whatever the training precision
+      dp.a = p.a.template cast<double>();
+      dp.b = p.b.template cast<double>();
+      dp.c = p.c.template cast<double>();
+      dp.offset = p.offset;
+      dp.global_count = p.global_count;
+      const Spectrum sp = hessian_spectrum(dp, split.train, reducer, head, so);
+      StepMetrics& m = state.log.back();
+      if (!sp.largest.empty()) {
+        m.hessian_negative = sp.negative;
+        m.hessian_large = sp.large;
+        m.hessian_max = sp.largest.front();
+        m.hessian_min = sp.smallest.front();
+      }
+    }
     if (on_log) on_log(state.log.back());
   };
   auto save = [&] {

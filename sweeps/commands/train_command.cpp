@@ -82,6 +82,13 @@ void add_train_flags(CLI::App& app, TrainOptions& o) {
   app.add_option("--target-frequencies", o.run.train.target_frequencies,
                  "a partial task: train on the targets projected onto these frequencies and "
                  "their negatives, e.g. 1-5 or 1,3,6-8 (mse losses; docs/model.md)");
+  app.add_option("--spectrum-every", o.run.train.spectrum_every,
+                 "measure both ends of the loss Hessian's spectrum at the logged steps that are "
+                 "multiples of this (and the last); 0: never")
+      ->capture_default_str();
+  app.add_option("--spectrum-k", o.run.train.spectrum_k,
+                 "eigenvalues computed at each end of the spectrum")
+      ->capture_default_str();
   app.add_option("--momentum", o.run.train.momentum, "sgd's momentum, in [0, 1)")
       ->capture_default_str();
   app.add_option("--beta1", o.run.train.beta1, "Adam(W)'s beta1")->capture_default_str();

@@ -19,7 +19,7 @@ constexpr int kNamed = static_cast<int>(sizeof kNamedColumns / sizeof kNamedColu
 
 /// Settings that change what is measured, not what is trained (and the run's own identity).
 bool outside_cells(const char* name) {
-  for (const char* n : {"seed", "log_every", "potentials"}) {
+  for (const char* n : {"seed", "log_every", "potentials", "spectrum_every", "spectrum_k"}) {
     if (std::strcmp(n, name) == 0) return true;
   }
   for (const char* n : kNamedColumns) {

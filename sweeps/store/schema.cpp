@@ -268,6 +268,16 @@ ALTER TABLE runs ADD COLUMN particles TEXT;
     // whole task) for the runs of older files.
     R"sql(
 ALTER TABLE runs ADD COLUMN target_frequencies TEXT NOT NULL DEFAULT '';
+)sql",
+    // 13 -> 14: the Hessian spectrum of a logged step (spectrum_every, docs/model.md): its
+    // counts and ends in `metrics`, NULL where it was not measured; the two settings in `runs`.
+    R"sql(
+ALTER TABLE metrics ADD COLUMN hessian_negative REAL;
+ALTER TABLE metrics ADD COLUMN hessian_large REAL;
+ALTER TABLE metrics ADD COLUMN hessian_max REAL;
+ALTER TABLE metrics ADD COLUMN hessian_min REAL;
+ALTER TABLE runs ADD COLUMN spectrum_every INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN spectrum_k INTEGER NOT NULL DEFAULT 8;
 )sql"};
 
 static_assert(std::size(kMigrations) == kSchemaVersion - 1,

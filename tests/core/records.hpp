@@ -26,6 +26,10 @@ inline core::StepMetrics full_step_metrics(double base = 1.0) {
   m.frequencies_per_neuron = 1.5;
   m.off_target_energy = 0.03125;
   m.irrep_concentration = 0.9375;
+  m.hessian_negative = 3.0;
+  m.hessian_large = 7.0;
+  m.hessian_max = 1.5 * base;
+  m.hessian_min = -0.0625 * base;
   m.effective_dim = 7.25;
   m.drift = core::Drift{1e-3, 2e-3, 3e-3};
   return m;
@@ -54,6 +58,8 @@ inline core::TrainConfig full_train_config() {
   t.momentum = 0.5;
   t.potentials = core::Potentials::kDiagonal;
   t.target_frequencies = "1,3-4";
+  t.spectrum_every = 50;
+  t.spectrum_k = 5;
   return t;
 }
 

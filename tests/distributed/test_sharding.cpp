@@ -7,6 +7,7 @@
 #include "symsweep/core/data.hpp"
 #include "symsweep/core/error.hpp"
 #include "symsweep/core/group.hpp"
+#include "symsweep/core/hessian.hpp"
 #include "symsweep/core/model.hpp"
 #include "symsweep/core/run.hpp"
 #include "symsweep/distributed/mpi_reducer.hpp"
@@ -196,6 +197,33 @@ TEST(Sharding, SinglePrecisionShardsAgreeToRounding) {
   core::LocalReducer local;
   const core::RunOutcome alone = core::execute_run(cfg, local, cache);
   EXPECT_LT(rel(sharded.result.log.back().train_loss, alone.result.log.back().train_loss), 1e-4);
+}
+
+// Both ends of the Hessian's spectrum, sharded over all ranks, equal the unsharded ones: every
+// rank runs the same Lanczos iteration, each product assembled from the shards (Z_7, q = 11).
+TEST(Sharding, HessianSpectrumShardedEqualsUnsharded) {
+  boost::mpi::communicator world;
+  const core::Group g = core::make_group("cyclic:7");
+  const core::Split split = core::make_split(g, 0.6, {g.identity()}, 4);
+  const core::Head head = core::head_of(core::TrainConfig{}, g);
+  const core::ShardRange mine = core::shard_range(11, world.size(), world.rank());
+  const auto p = core::init_particles<double>(7, 11, mine, 0.6, 8);
+  MpiReducer team(world);
+  core::SpectrumOptions o;
+  o.k = 5;
+  const core::Spectrum sharded = core::hessian_spectrum(p, split.train, team, head, o);
+  if (world.rank() != 0) return;
+  core::LocalReducer local;
+  const auto all = core::init_particles<double>(7, 11, core::ShardRange{0, 11}, 0.6, 8);
+  const core::Spectrum alone = core::hessian_spectrum(all, split.train, local, head, o);
+  ASSERT_TRUE(sharded.converged && alone.converged);
+  ASSERT_EQ(sharded.largest.size(), alone.largest.size());
+  for (std::size_t i = 0; i < alone.largest.size(); ++i) {
+    EXPECT_LT(std::abs(sharded.largest[i] - alone.largest[i]), 1e-9 * alone.scale) << i;
+    EXPECT_LT(std::abs(sharded.smallest[i] - alone.smallest[i]), 1e-9 * alone.scale) << i;
+  }
+  EXPECT_EQ(sharded.negative, alone.negative);
+  EXPECT_EQ(sharded.large, alone.large);
 }
 
 }  // namespace

@@ -47,6 +47,10 @@ void visit_step_scalars(M& m, V&& visit) {
   visit(FieldName{"drift_c", nullptr, "conservation_drift_c"}, m.drift.c);
   visit(FieldName{"off_target_energy", "off_target_energy"}, m.off_target_energy);
   visit(FieldName{"irrep_concentration", "irrep_concentration"}, m.irrep_concentration);
+  visit(FieldName{"hessian_negative"}, m.hessian_negative);
+  visit(FieldName{"hessian_large"}, m.hessian_large);
+  visit(FieldName{"hessian_max"}, m.hessian_max);
+  visit(FieldName{"hessian_min"}, m.hessian_min);
 }
 
 /// Visits the per-step vectors: `visit(name, field)` with the (const) optional vectors rho_kkk
@@ -97,6 +101,8 @@ void visit_train_settings(V&& visit, C&... c) {
   visit("loss", false, c.loss...);
   visit("momentum", false, c.momentum...);
   visit("target_frequencies", false, c.target_frequencies...);
+  visit("spectrum_every", false, c.spectrum_every...);
+  visit("spectrum_k", false, c.spectrum_k...);
 }
 
 /// Visits the matrices of a training state whose rows are the particles (the optimiser

@@ -40,6 +40,10 @@ struct StepMetrics {
   std::optional<double> off_target_energy, irrep_concentration;
   double effective_dim = 0.0;
   Drift drift;
+  /// Steps that measured the Hessian's spectrum (TrainConfig::spectrum_every, hessian.hpp): the
+  /// negative and the large eigenvalues counted among spectrum_k at each end, the largest and the
+  /// smallest eigenvalue.
+  std::optional<double> hessian_negative, hessian_large, hessian_max, hessian_min;
   // The fields travel through core/fields.hpp's visit_step_scalars / visit_step_vectors: a new
   // field goes there too.
   bool operator==(const StepMetrics&) const = default;

@@ -122,6 +122,10 @@ struct TrainConfig {
   /// parse_frequency_list: "1-5", "1,3,6-8"): the targets are projected onto those characters
   /// and their negatives (frequency_targets); mse losses only.
   std::string target_frequencies;
+  /// > 0: the logged steps at multiples of it (and the last) also measure both ends of the loss
+  /// Hessian's spectrum, spectrum_k eigenvalues each (hessian.hpp); 0: never.
+  std::int64_t spectrum_every = 0;
+  std::int64_t spectrum_k = 8;
 
   /// The resolved multipliers of the network on a group of order n (see Parametrization).
   double alpha(int n) const;

@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""spectrum_every (docs/model.md, "The Hessian spectrum") through train and a sweep:
+
+- train --spectrum-every 10 on Z_5 (every pair, f64, 20 steps logged every 5): the steps 0, 10
+  and 20 carry hessian_negative, hessian_large, hessian_max and hessian_min, the steps 5 and 15
+  none; counts are integers in [0, spectrum_k], max >= min;
+- the same run as a sweep stores those values in `metrics`, equal to train's (1e-12);
+- spectrum_every = -1 and spectrum_k = 0 are refused (exit 2, naming the setting).
+
+    test_spectrum.py SYMSWEEP_BIN
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+failures = []
+KEYS = ["hessian_negative", "hessian_large", "hessian_max", "hessian_min"]
+
+
+def check(ok, what):
+    print(f"{'ok  ' if ok else 'FAIL'} {what}", flush=True)
+    if not ok:
+        failures.append(what)
+
+
+def run(*cmd):
+    return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=300)
+
+
+def main():
+    binary = sys.argv[1]
+    flags = ["--group", "cyclic:5", "--width", "6", "--data-fraction", "1", "--steps", "20",
+             "--log-every", "5", "--precision", "f64", "--seed", "3"]
+    p = run(binary, "train", *flags, "--spectrum-every", "10", "--spectrum-k", "4", "--json")
+    if p.returncode != 0:
+        check(False, f"train --spectrum-every: {p.stderr.strip()}")
+        return 1
+    log = {m["step"]: m for m in json.loads(p.stdout)["log"]}
+    check(sorted(log) == [0, 5, 10, 15, 20], f"logged steps {sorted(log)}")
+    measured = [s for s, m in log.items() if m["hessian_max"] is not None]
+    check(measured == [0, 10, 20], f"the spectrum is measured at steps {measured}")
+    check(all(all(log[s][k] is None for k in KEYS) for s in (5, 15)),
+          "the other logged steps have no spectrum (null, not zero)")
+    ok = all(float(log[s][k]).is_integer() and 0 <= log[s][k] <= 4
+             for s in measured for k in KEYS[:2]) and \
+        all(log[s]["hessian_max"] >= log[s]["hessian_min"] for s in measured)
+    check(ok, "counts are integers in [0, spectrum_k] and max >= min")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = os.path.join(tmp, "s.toml")
+        with open(spec, "w") as f:
+            f.write('[sweep]\nname = "spectrum"\nseeds = 1\n[grid]\ngroup = ["cyclic:5"]\n'
+                    'data_fraction = [1.0]\n[train]\nwidth = 6\nsteps = 20\nlog_every = 5\n'
+                    'precision = "f64"\nspectrum_every = 10\nspectrum_k = 4\n')
+        db = os.path.join(tmp, "s.db")
+        # The sweep's seed 0 is train's --seed 0.
+        p0 = run(binary, "train", *flags[:-2], "--seed", "0", "--spectrum-every", "10",
+                 "--spectrum-k", "4", "--json")
+        p = run(binary, "run", spec, "--db", db)
+        check(p.returncode == 0 and p0.returncode == 0, f"the sweep ran {p.stderr.strip()}")
+        if p.returncode == 0 and p0.returncode == 0:
+            want = {m["step"]: m for m in json.loads(p0.stdout)["log"]}
+            rows = json.loads(run(binary, "sql", "--db", db, "--format", "json",
+                                  "SELECT step, " + ", ".join(KEYS) +
+                                  " FROM metrics ORDER BY step").stdout)
+            same = len(rows) == 5 and all(
+                (r[k] is None and want[r["step"]][k] is None) or
+                (r[k] is not None and want[r["step"]][k] is not None and
+                 abs(r[k] - want[r["step"]][k]) <= 1e-12 * max(1.0, abs(want[r["step"]][k])))
+                for r in rows for k in KEYS)
+            check(same, "the sweep's metrics rows hold train's spectrum values")
+        for line, named in (("spectrum_every = -1", "spectrum_every"),
+                            ("spectrum_k = 0", "spectrum_k")):
+            with open(spec, "w") as f:
+                f.write('[sweep]\nname = "bad"\n[grid]\ngroup = ["cyclic:5"]\n'
+                        f'data_fraction = [0.5]\n[train]\n{line}\n')
+            p = run(binary, "run", spec, "--check")
+            check(p.returncode == 2 and named in p.stderr, f"{line}: exit 2 naming {named}")
+    print(f"{'FAILED' if failures else 'passed'}: {len(failures)} failure(s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -90,7 +90,7 @@ int main(int argc, char** argv) {
   o.reps = 3;
   add_case_options(app, o);
   std::int64_t trained = 1000;
-  int k = 16;
+  int k = core::SpectrumOptions{}.k;
   double tolerance = core::SpectrumOptions{}.tolerance;
   app.add_option("--trained-steps", trained, "AdamW steps before the measurement")
       ->capture_default_str();

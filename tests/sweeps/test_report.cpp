@@ -837,7 +837,8 @@ TEST(CellKey, FitAndReportAgreeForRunsDifferingInEachSetting) {
   // The later settings: a line each under [train].
   const std::vector<std::string> extras = {
       "beta1 = 0.8",       "beta2 = 0.98",   "adam_eps = 1e-6",   "parametrization = \"standard\"",
-      "init = \"uniform\"", "loss = \"mse\"", "init_scale_out = 0.1"};
+      "init = \"uniform\"", "loss = \"mse\"", "init_scale_out = 0.1",
+      "target_frequencies = \"1\""};
   const std::map<std::string, std::string> other = {
       {"group", "cyclic:8"}, {"augment", "order:2"}, {"width", "128"}, {"optimizer", "gd"},
       {"lr", "0.01"},        {"wd", "0"},            {"s", "0.5"},     {"steps", "3"},

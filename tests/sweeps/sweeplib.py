@@ -76,6 +76,12 @@ class Checks:
         raise SystemExit(1 if self.failed else 0)
 
 
+def run_cli(*cmd, timeout=300):
+    """Runs one command (arguments made strings) to its end, capturing its text output."""
+    return subprocess.run([str(c) for c in cmd], capture_output=True, text=True,
+                          timeout=timeout)
+
+
 # ---------------------------------------------------------------------------------------------
 # Helpers of the cluster-life tests (test_db_faults.py, test_jobs.py, test_exit_codes.py):
 # processes started in sessions of their own and killed only by their ids, small tmpfs mounts,

@@ -18,24 +18,17 @@ A sweep on Z_7 (every pair, f64, save_particles) trains two networks on partial 
 """
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sweeplib import Checks, run_cli as run  # noqa: E402
+
 import numpy as np
 
-failures = []
 N = 7
 
 
-def check(ok, what):
-    print(f"{'ok  ' if ok else 'FAIL'} {what}", flush=True)
-    if not ok:
-        failures.append(what)
-
-
-def run(*cmd):
-    return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=300)
 
 
 def outputs(z, m=None):
@@ -60,6 +53,7 @@ def rel(x, y):
 
 
 def main():
+    check = Checks()
     binary = sys.argv[1]
     with tempfile.TemporaryDirectory() as tmp:
         spec = os.path.join(tmp, "halves.toml")
@@ -72,7 +66,7 @@ def main():
         p = run(binary, "run", spec, "--db", db)
         if p.returncode != 0:
             check(False, f"the sweep ran: {p.stderr.strip()}")
-            return 1
+            check.finish()
         rows = json.loads(run(binary, "sql", "--db", db, "--format", "json",
                               "SELECT id, target_frequencies, particles FROM runs "
                               "ORDER BY id").stdout)
@@ -173,8 +167,7 @@ def main():
             p = run(binary, "run", bad_spec, "--check")
             check(p.returncode == 2 and named in p.stderr and "target_frequencies" in p.stderr,
                   f"spec {line.splitlines()[-1]}: refused naming {named!r}")
-    print(f"{'FAILED' if failures else 'passed'}: {len(failures)} failure(s)")
-    return 1 if failures else 0
+    check.finish()
 
 
 if __name__ == "__main__":

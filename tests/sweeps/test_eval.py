@@ -12,21 +12,14 @@ all pairs, so eval must give the same numbers and the same MPs:
 """
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
-failures = []
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sweeplib import Checks, run_cli as run  # noqa: E402
 
 
-def check(ok, what):
-    print(f"{'ok  ' if ok else 'FAIL'} {what}", flush=True)
-    if not ok:
-        failures.append(what)
 
-
-def run(*cmd):
-    return subprocess.run(list(cmd), capture_output=True, text=True, timeout=300)
 
 
 def close(a, b, tol=1e-12):
@@ -34,6 +27,7 @@ def close(a, b, tol=1e-12):
 
 
 def main():
+    check = Checks()
     binary = sys.argv[1]
     with tempfile.TemporaryDirectory() as tmp:
         cases = [("cyclic:7", []), ("symmetric:3", []),
@@ -80,8 +74,7 @@ def main():
             p = run(binary, "eval", *args)
             check(p.returncode == 2 and named in p.stderr and not p.stdout,
                   f"eval {' '.join(args[-2:])}: exit 2 naming {named!r}")
-    print(f"{'FAILED' if failures else 'passed'}: {len(failures)} failure(s)")
-    return 1 if failures else 0
+    check.finish()
 
 
 if __name__ == "__main__":

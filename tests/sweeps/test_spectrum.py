@@ -11,32 +11,26 @@
 """
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
-failures = []
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sweeplib import Checks, run_cli as run  # noqa: E402
+
 KEYS = ["hessian_negative", "hessian_large", "hessian_max", "hessian_min"]
 
 
-def check(ok, what):
-    print(f"{'ok  ' if ok else 'FAIL'} {what}", flush=True)
-    if not ok:
-        failures.append(what)
-
-
-def run(*cmd):
-    return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=300)
 
 
 def main():
+    check = Checks()
     binary = sys.argv[1]
     flags = ["--group", "cyclic:5", "--width", "6", "--data-fraction", "1", "--steps", "20",
              "--log-every", "5", "--precision", "f64", "--seed", "3"]
     p = run(binary, "train", *flags, "--spectrum-every", "10", "--spectrum-k", "4", "--json")
     if p.returncode != 0:
         check(False, f"train --spectrum-every: {p.stderr.strip()}")
-        return 1
+        check.finish()
     log = {m["step"]: m for m in json.loads(p.stdout)["log"]}
     check(sorted(log) == [0, 5, 10, 15, 20], f"logged steps {sorted(log)}")
     measured = [s for s, m in log.items() if m["hessian_max"] is not None]
@@ -78,8 +72,7 @@ def main():
                         f'data_fraction = [0.5]\n[train]\n{line}\n')
             p = run(binary, "run", spec, "--check")
             check(p.returncode == 2 and named in p.stderr, f"{line}: exit 2 naming {named}")
-    print(f"{'FAILED' if failures else 'passed'}: {len(failures)} failure(s)")
-    return 1 if failures else 0
+    check.finish()
 
 
 if __name__ == "__main__":

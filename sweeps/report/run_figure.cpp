@@ -188,6 +188,12 @@ void run_figure(FigureContext& ctx, const RunData& run, double eps) {
   bool have_acc[2] = {false, false}, have_loss[2] = {false, false};
   bool have_gap = false, have_off = false, have_dim = false, have_energy = false;
   bool have_drift[3] = {false, false, false};
+  bool have_hessian = false;
+  std::string hdata = fmt::format(
+      "# the loss Hessian's spectrum of run {} at the steps that measured it (NaN: not "
+      "positive)\n# columns: step hessian_max minus_hessian_min hessian_negative "
+      "hessian_large\n",
+      run_id);
   std::int64_t first_positive = -1;
   for (const MetricsRow& r : rows) {
     if (r.step > 0 && first_positive < 0) first_positive = r.step;
@@ -202,6 +208,14 @@ void run_figure(FigureContext& ctx, const RunData& run, double eps) {
     have_drift[0] |= r.drift_q && *r.drift_q > 0;
     have_drift[1] |= r.drift_s && *r.drift_s > 0;
     have_drift[2] |= r.drift_c && *r.drift_c > 0;
+    if (r.hessian_max) {
+      // The steps that measured the Hessian's spectrum, in a file of their own (no gaps).
+      have_hessian = true;
+      hdata += fmt::format("{} {} {} {} {}\n", r.step, positive(r.hessian_max),
+                           positive(r.hessian_min ? std::optional<double>(-*r.hessian_min)
+                                                  : std::nullopt),
+                           num(r.hessian_negative), num(r.hessian_large));
+    }
     mdata += fmt::format("{} {} {} {} {} {} {} {} {} {} {} {}\n", r.step, num(r.train_acc),
                          num(r.test_acc), positive(r.train_loss), positive(r.test_loss),
                          num(r.binary_gap), num(r.max_offtarget_mp), num(r.effective_dim),
@@ -209,6 +223,7 @@ void run_figure(FigureContext& ctx, const RunData& run, double eps) {
                          num(r.off_target_energy));
   }
   write_file(ctx.dir / (b + "-metrics.dat"), mdata);
+  if (have_hessian) write_file(ctx.dir / (b + "-hessian.dat"), hdata);
   const bool log_axis = first_positive > 0 && first_positive < last_step;
 
   // The milestones of the grokking curve, marked in every panel: memorisation (train accuracy
@@ -228,7 +243,7 @@ void run_figure(FigureContext& ctx, const RunData& run, double eps) {
   // Rows: accuracy, loss, potentials, binary gap on a linear (left) and a log (right) step
   // axis; then the effective dimension and the conservation drift. gnuplot lays them out.
   PanelGrid g;
-  g.rows = 5;
+  g.rows = have_hessian ? 6 : 5;
   g.cols = 2;
   g.left = 11;
   g.right = 14;  // the colour box of the potentials
@@ -454,6 +469,29 @@ void run_figure(FigureContext& ctx, const RunData& run, double eps) {
   } else {
     s += empty_panel("no drift recorded (all zero or NULL)");
   }
+  if (have_hessian) {
+    // (6) the Hessian's spectrum at the steps that measured it (spectrum_every).
+    s += kPanelReset;
+    s += step_axis(0, static_cast<double>(last_step), false);
+    s += "set title \"ends of the loss Hessian's spectrum (log scale)\"\n"
+         "set ylabel \"eigenvalue\"\nset logscale y\nset format y \"10^{%L}\"\n"
+         "set key bottom right horizontal Left reverse box opaque samplen 3 font \",10\"\n";
+    s += fmt::format(
+        "plot \"{0}-hessian.dat\" using 1:2 with linespoints pt 7 ps 0.5 lw 1.8 lc rgb "
+        "\"#1b9e77\" title \"largest λ\", \"{0}-hessian.dat\" using 1:3 with linespoints pt 5 "
+        "ps 0.5 lw 1.8 lc rgb \"#d95f02\" title \"−(smallest λ), where < 0\"\n",
+        b);
+    s += kPanelReset;
+    s += step_axis(0, static_cast<double>(last_step), false);
+    s += "set title \"eigenvalues beyond 10^{-3} of the largest |λ|, of the k at each end\"\n"
+         "set ylabel \"count\"\nset yrange [0:*]\n"
+         "set key bottom right horizontal Left reverse box opaque samplen 3 font \",10\"\n";
+    s += fmt::format(
+        "plot \"{0}-hessian.dat\" using 1:4 with linespoints pt 7 ps 0.5 lw 1.8 lc rgb "
+        "\"#d95f02\" title \"negative\", \"{0}-hessian.dat\" using 1:5 with linespoints pt 5 "
+        "ps 0.5 lw 1.8 lc rgb \"#1b9e77\" title \"large\"\n",
+        b);
+  }
   s += script_tail();
   draw(ctx, b, s);
 
@@ -513,8 +551,16 @@ void run_figure(FigureContext& ctx, const RunData& run, double eps) {
       "largest off-target |ρ| (characters) or the off-target energy (irreps). Bottom row: "
       "participation ratio of the particles' second-moment eigenvalues, and the relative drift "
       "of the conserved quantities Q, S, C (docs/conservation.md; weight decay breaks them).";
+  if (have_hessian) {
+    caption +=
+        " Last row, at the steps that measured the loss Hessian's spectrum (spectrum_every, "
+        "docs/model.md): its largest eigenvalue and the magnitude of its most negative one, and "
+        "how many of the spectrum_k eigenvalues at each end lie beyond 10<sup>−3</sup> of the "
+        "largest |λ| (a count equal to spectrum_k means at least that many).";
+  }
   Figure fig{b, fmt::format("Run {}", run_id), caption, {b + "-metrics.dat"}};
   if (have_rho) fig.data_files.push_back(b + "-rho.dat");
+  if (have_hessian) fig.data_files.push_back(b + "-hessian.dat");
   if (rho.with_fits) {
     for (const char* f : {"-rho-fit.dat", "-theorem2.csv"}) fig.data_files.push_back(b + f);
   }

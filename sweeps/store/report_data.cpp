@@ -102,11 +102,15 @@ std::optional<RunInfo> read_run_info(Database& db, std::int64_t run_id) {
 std::vector<MetricsRow> read_metrics(Database& db, std::int64_t run_id) {
   // off_target_energy (irrep groups) exists from schema version 3 on.
   const bool with_energy = has_column(db, "metrics", "off_target_energy");
+  // The Hessian's spectrum exists from schema version 14 on.
+  const bool with_hessian = has_column(db, "metrics", "hessian_max");
   Statement s = db.prepare(fmt::format(
       "SELECT step, train_loss, test_loss, train_acc, test_acc, binary_gap, max_offtarget_mp, "
-      "effective_dim, drift_q, drift_s, drift_c, {} "
+      "effective_dim, drift_q, drift_s, drift_c, {}, {} "
       "FROM metrics WHERE run_id = ?1 ORDER BY step",
-      with_energy ? "off_target_energy" : "NULL"));
+      with_energy ? "off_target_energy" : "NULL",
+      with_hessian ? "hessian_negative, hessian_large, hessian_max, hessian_min"
+                   : "NULL, NULL, NULL, NULL"));
   s.bind(1, run_id);
   std::vector<MetricsRow> rows;
   while (s.step()) {
@@ -123,6 +127,10 @@ std::vector<MetricsRow> read_metrics(Database& db, std::int64_t run_id) {
     r.drift_s = s.opt_real(9);
     r.drift_c = s.opt_real(10);
     r.off_target_energy = s.opt_real(11);
+    r.hessian_negative = s.opt_real(12);
+    r.hessian_large = s.opt_real(13);
+    r.hessian_max = s.opt_real(14);
+    r.hessian_min = s.opt_real(15);
     rows.push_back(r);
   }
   return rows;

@@ -56,6 +56,8 @@ struct MetricsRow {
       test_acc;  ///< test: NULL without a test set
   std::optional<double> binary_gap, max_offtarget_mp, effective_dim, drift_q, drift_s, drift_c;
   std::optional<double> off_target_energy;  ///< irrep groups, schema >= 3
+  /// Steps that measured the Hessian's spectrum (spectrum_every), schema >= 14.
+  std::optional<double> hessian_negative, hessian_large, hessian_max, hessian_min;
 };
 /// The logged steps of a run, by step.
 std::vector<MetricsRow> read_metrics(Database& db, std::int64_t run_id);

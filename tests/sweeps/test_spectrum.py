@@ -5,6 +5,7 @@
   and 20 carry hessian_negative, hessian_large, hessian_max and hessian_min, the steps 5 and 15
   none; counts are integers in [0, spectrum_k], max >= min;
 - the same run as a sweep stores those values in `metrics`, equal to train's (1e-12);
+- `report` draws them in a row of the run's figure, from a data file of their own;
 - spectrum_every = -1 and spectrum_k = 0 are refused (exit 2, naming the setting).
 
     test_spectrum.py SYMSWEEP_BIN
@@ -65,6 +66,15 @@ def main():
                  abs(r[k] - want[r["step"]][k]) <= 1e-12 * max(1.0, abs(want[r["step"]][k])))
                 for r in rows for k in KEYS)
             check(same, "the sweep's metrics rows hold train's spectrum values")
+            # The report draws them: the run's figure has a Hessian row and its data file.
+            out = os.path.join(tmp, "report")
+            p = run(binary, "report", "--db", db, "--out", out)
+            gp = [f for f in os.listdir(out) if f.startswith("run-") and f.endswith(".gp")] \
+                if p.returncode == 0 else []
+            text = open(os.path.join(out, gp[0])).read() if gp else ""
+            check("ends of the loss Hessian's spectrum" in text and
+                  any(f.endswith("-hessian.dat") for f in os.listdir(out)),
+                  f"report: the run's figure draws the spectrum {p.stderr.strip()[-200:]}")
         for line, named in (("spectrum_every = -1", "spectrum_every"),
                             ("spectrum_k = 0", "spectrum_k")):
             with open(spec, "w") as f:

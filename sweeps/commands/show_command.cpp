@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "symsweep/core/error.hpp"
+#include "symsweep/core/fields.hpp"
 #include "commands/cli.hpp"
 #include "commands/output.hpp"
 #include "store/queries.hpp"
@@ -26,11 +27,15 @@ namespace {
 using ojson = nlohmann::ordered_json;
 using Fields = std::vector<std::pair<std::string, SqlValue>>;
 
-/// The columns of a run that define its configuration (what `show` lists as config).
-const std::set<std::string> kConfigColumns = {
-    "group_spec",    "group_order", "abelian",   "width",   "data_fraction", "augment",
-    "augment_order", "seed",        "optimizer", "lr",      "weight_decay",  "init_scale",
-    "steps",         "precision",   "log_every", "est_cost"};
+/// The columns of a run that define its configuration (what `show` lists as config): the task's
+/// and every training setting's (core/fields.hpp), so a setting added later is listed there too.
+const std::set<std::string> kConfigColumns = [] {
+  std::set<std::string> c = {"group_spec", "group_order",   "abelian", "data_fraction",
+                             "augment",    "augment_order", "est_cost"};
+  const core::TrainConfig any;
+  core::visit_train_settings([&](const char* name, bool, const auto&) { c.insert(name); }, any);
+  return c;
+}();
 
 /// Where and how a run was computed.
 const std::set<std::string> kProvenanceColumns = {"version",     "git_rev",     "host",

@@ -73,6 +73,11 @@ def main():
         check(len(rows) == 2 and all(r["particles"] for r in rows),
               "the sweep kept both partial networks")
         files = [os.path.join(db + ".particles", r["particles"]) for r in rows]
+        shown = json.loads(run(binary, "show", "--db", db, str(rows[0]["id"]), "--format",
+                               "json").stdout)
+        check(shown["config"].get("target_frequencies") == rows[0]["target_frequencies"] and
+              "beta1" in shown["config"] and "target_frequencies" not in shown["final"],
+              "show lists every setting, target_frequencies included, under config")
         A, B = (np.load(f) for f in files)
         ops = [f"{db}:{r['id']}" for r in rows]
 

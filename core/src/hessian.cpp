@@ -4,9 +4,11 @@
 #include <Spectra/SymEigsSolver.h>
 #endif
 
+#include <Eigen/Eigenvalues>
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <random>
 
 #include "symsweep/core/error.hpp"
 
@@ -18,8 +20,8 @@ using Mat = Eigen::MatrixXd;
 
 /// The per-sample loss derivatives of `head` at output columns F (n x cnt, the gain applied):
 /// G = grad l / m, and U = (hess l) DF / m.
-void loss_derivatives(const Head& head, const Mat& f, const Mat& df, const int* y,
-                      double inv_m, Mat& g, Mat& u) {
+void loss_derivatives(const Head& head, const Mat& f, const Mat& df, const int* y, double inv_m,
+                      Mat& g, Mat& u) {
   const Eigen::Index n = f.rows(), cnt = f.cols();
   g = f;
   u = df;
@@ -128,8 +130,8 @@ void hessian_vector_product(const Particles<double>& p, const Samples& train, Re
   const int n = p.n();
   const Eigen::Index m = static_cast<Eigen::Index>(train.size());
   const Eigen::Index ql = p.local_count();
-  const double gain = head.gain != 0.0 ? head.gain
-                                       : 1.0 / (static_cast<double>(p.global_count) * 2.0 * n);
+  const double gain =
+      head.gain != 0.0 ? head.gain : 1.0 / (static_cast<double>(p.global_count) * 2.0 * n);
   const double inv_m = 1.0 / static_cast<double>(m);
   out.a.setZero(ql, n);
   out.b.setZero(ql, n);
@@ -170,6 +172,55 @@ void hessian_vector_product(const Particles<double>& p, const Samples& train, Re
   }
 }
 
+std::vector<std::array<double, 3>> lanczos_quadrature(
+    Eigen::Index dim, const std::function<void(const double*, double*)>& apply, int probes,
+    int steps, double cut, unsigned seed) {
+  std::vector<std::array<double, 3>> out;
+  if (dim < 1 || probes < 1 || steps < 1) return out;
+  const auto m = static_cast<Eigen::Index>(std::min<Eigen::Index>(steps, dim));
+  std::mt19937_64 rng(seed);
+  Mat q(dim, m);  // the Lanczos basis, kept for full reorthogonalisation
+  Eigen::VectorXd w(dim), alpha(m), beta(m);
+  for (int r = 0; r < probes; ++r) {
+    for (Eigen::Index i = 0; i < dim; ++i) q(i, 0) = (rng() & 1U) != 0U ? 1.0 : -1.0;
+    q.col(0) /= std::sqrt(static_cast<double>(dim));
+    Eigen::Index used = m;
+    for (Eigen::Index j = 0; j < m; ++j) {
+      apply(q.col(j).data(), w.data());
+      alpha[j] = q.col(j).dot(w);
+      // Two passes of classical Gram-Schmidt against the whole basis keep it orthogonal in
+      // floating point, so no spurious copies of converged eigenvalues appear among the nodes.
+      for (int pass = 0; pass < 2; ++pass) {
+        w.noalias() -= q.leftCols(j + 1) * (q.leftCols(j + 1).transpose() * w);
+      }
+      if (j + 1 == m) break;
+      beta[j] = w.norm();
+      if (beta[j] <= 1e-12 * std::abs(alpha[j]) || beta[j] == 0.0) {
+        used = j + 1;  // an invariant subspace: the quadrature is exact with j + 1 nodes
+        break;
+      }
+      q.col(j + 1) = w / beta[j];
+    }
+    Mat t = Mat::Zero(used, used);
+    for (Eigen::Index j = 0; j < used; ++j) {
+      t(j, j) = alpha[j];
+      if (j + 1 < used) t(j, j + 1) = t(j + 1, j) = beta[j];
+    }
+    const Eigen::SelfAdjointEigenSolver<Mat> es(t);
+    std::array<double, 3> est{0.0, 0.0, 0.0};
+    for (Eigen::Index j = 0; j < used; ++j) {
+      const double theta = es.eigenvalues()[j];
+      const double tau = es.eigenvectors()(0, j) * es.eigenvectors()(0, j);
+      est[0] += theta < -cut ? tau : 0.0;
+      est[1] += theta > cut ? tau : 0.0;
+      est[2] += theta > 0.0 ? tau * theta / (theta + cut) : 0.0;
+    }
+    for (double& e : est) e *= static_cast<double>(dim);
+    out.push_back(est);
+  }
+  return out;
+}
+
 Spectrum hessian_spectrum(const Particles<double>& p, const Samples& train, Reducer& reducer,
                           const Head& head, const SpectrumOptions& options) {
 #ifndef SYMSWEEP_HAVE_SPECTRA
@@ -198,6 +249,32 @@ Spectrum hessian_spectrum(const Particles<double>& p, const Samples& train, Redu
   const double cut = options.threshold * sp.scale;
   for (const double l : sp.smallest) sp.negative += l < -cut ? 1 : 0;
   for (const double l : sp.largest) sp.large += l > cut ? 1 : 0;
+  if (options.probes > 0 && cut > 0.0) {
+    op.set_shift(0.0);
+    int calls = 0;
+    const auto per_probe = lanczos_quadrature(
+        sp.dimension,
+        [&](const double* x, double* y) {
+          ++calls;
+          op.perform_op(x, y);
+        },
+        options.probes, options.quadrature_steps, cut, options.seed);
+    SpectralDensity d;
+    d.probes = static_cast<int>(per_probe.size());
+    auto mean_se = [&](int i, double& mean, double& se) {
+      mean = 0.0;
+      for (const auto& e : per_probe) mean += e[i];
+      mean /= d.probes;
+      double var = 0.0;
+      for (const auto& e : per_probe) var += (e[i] - mean) * (e[i] - mean);
+      se = d.probes > 1 ? std::sqrt(var / (d.probes - 1) / d.probes) : 0.0;
+    };
+    mean_se(0, d.negative, d.negative_se);
+    mean_se(1, d.large, d.large_se);
+    mean_se(2, d.effective_dimension, d.effective_dimension_se);
+    sp.products += calls;
+    sp.density = d;
+  }
   return sp;
 #endif
 }

@@ -297,6 +297,7 @@ TrainResult train(const GroupContext& task, const Split& split, const TrainConfi
     if (cfg.spectrum_every > 0 && (step % cfg.spectrum_every == 0 || step == cfg.steps)) {
       SpectrumOptions so;
       so.k = static_cast<int>(cfg.spectrum_k);
+      so.seed = static_cast<unsigned>(cfg.seed) + static_cast<unsigned>(step);
       Particles<double> dp;  // the spectrum in f64 whatever the training precision
       dp.a = p.a.template cast<double>();
       dp.b = p.b.template cast<double>();
@@ -310,6 +311,13 @@ TrainResult train(const GroupContext& task, const Split& split, const TrainConfi
         m.hessian_large = sp.large;
         m.hessian_max = sp.largest.front();
         m.hessian_min = sp.smallest.front();
+      }
+      if (sp.density) {
+        m.hessian_negative_est = sp.density->negative;
+        m.hessian_negative_se = sp.density->negative_se;
+        m.hessian_large_est = sp.density->large;
+        m.hessian_large_se = sp.density->large_se;
+        m.hessian_eff_dim = sp.density->effective_dimension;
       }
     }
     if (on_log) on_log(state.log.back());

@@ -188,11 +188,12 @@ void run_figure(FigureContext& ctx, const RunData& run, double eps) {
   bool have_acc[2] = {false, false}, have_loss[2] = {false, false};
   bool have_gap = false, have_off = false, have_dim = false, have_energy = false;
   bool have_drift[3] = {false, false, false};
-  bool have_hessian = false;
+  bool have_hessian = false, have_density = false;
   std::string hdata = fmt::format(
       "# the loss Hessian's spectrum of run {} at the steps that measured it (NaN: not "
-      "positive)\n# columns: step hessian_max minus_hessian_min hessian_negative "
-      "hessian_large\n",
+      "positive or not measured)\n# columns: step hessian_max minus_hessian_min "
+      "hessian_negative hessian_large hessian_negative_est hessian_negative_se "
+      "hessian_large_est hessian_large_se hessian_eff_dim\n",
       run_id);
   std::int64_t first_positive = -1;
   for (const MetricsRow& r : rows) {
@@ -211,10 +212,13 @@ void run_figure(FigureContext& ctx, const RunData& run, double eps) {
     if (r.hessian_max) {
       // The steps that measured the Hessian's spectrum, in a file of their own (no gaps).
       have_hessian = true;
-      hdata += fmt::format("{} {} {} {} {}\n", r.step, positive(r.hessian_max),
-                           positive(r.hessian_min ? std::optional<double>(-*r.hessian_min)
-                                                  : std::nullopt),
-                           num(r.hessian_negative), num(r.hessian_large));
+      have_density |= r.hessian_large_est.has_value();
+      hdata += fmt::format(
+          "{} {} {} {} {} {} {} {} {} {}\n", r.step, positive(r.hessian_max),
+          positive(r.hessian_min ? std::optional<double>(-*r.hessian_min) : std::nullopt),
+          num(r.hessian_negative), num(r.hessian_large), num(r.hessian_negative_est),
+          num(r.hessian_negative_se), num(r.hessian_large_est), num(r.hessian_large_se),
+          num(r.hessian_eff_dim));
     }
     mdata += fmt::format("{} {} {} {} {} {} {} {} {} {} {} {}\n", r.step, num(r.train_acc),
                          num(r.test_acc), positive(r.train_loss), positive(r.test_loss),
@@ -483,14 +487,31 @@ void run_figure(FigureContext& ctx, const RunData& run, double eps) {
         b);
     s += kPanelReset;
     s += step_axis(0, static_cast<double>(last_step), false);
-    s += "set title \"eigenvalues beyond 10^{-3} of the largest |λ|, of the k at each end\"\n"
-         "set ylabel \"count\"\nset yrange [0:*]\n"
-         "set key bottom right horizontal Left reverse box opaque samplen 3 font \",10\"\n";
-    s += fmt::format(
-        "plot \"{0}-hessian.dat\" using 1:4 with linespoints pt 7 ps 0.5 lw 1.8 lc rgb "
-        "\"#d95f02\" title \"negative\", \"{0}-hessian.dat\" using 1:5 with linespoints pt 5 "
-        "ps 0.5 lw 1.8 lc rgb \"#1b9e77\" title \"large\"\n",
-        b);
+    if (have_density) {
+      // The whole spectrum's counts (stochastic Lanczos quadrature, +- one standard error) and
+      // its effective dimension; thousands of eigenvalues against a handful: log scale.
+      s += "set title \"eigenvalues beyond 10^{-3} of the largest |λ|, whole spectrum "
+           "(estimate ± s.e.)\"\n"
+           "set ylabel \"count\"\nset logscale y\nset format y \"10^{%L}\"\n"
+           "set key bottom right horizontal Left reverse box opaque samplen 3 font \",10\"\n";
+      s += fmt::format(
+          "plot \"{0}-hessian.dat\" using 1:9:(column(9)-column(10)):(column(9)+column(10)) "
+          "with yerrorlines pt 5 ps 0.5 lw 1.8 lc rgb \"#1b9e77\" title \"large\", "
+          "\"{0}-hessian.dat\" using 1:(column(7) > 0 ? column(7) : NaN):"
+          "(column(7)-column(8)):(column(7)+column(8)) with yerrorlines pt 7 ps 0.5 lw 1.8 "
+          "lc rgb \"#d95f02\" title \"negative\", \"{0}-hessian.dat\" using 1:11 with lines "
+          "dt 2 lw 1.8 lc rgb \"#7570b3\" title \"effective dimension\"\n",
+          b);
+    } else {
+      s += "set title \"eigenvalues beyond 10^{-3} of the largest |λ|, of the k at each end\"\n"
+           "set ylabel \"count\"\nset yrange [0:*]\n"
+           "set key bottom right horizontal Left reverse box opaque samplen 3 font \",10\"\n";
+      s += fmt::format(
+          "plot \"{0}-hessian.dat\" using 1:4 with linespoints pt 7 ps 0.5 lw 1.8 lc rgb "
+          "\"#d95f02\" title \"negative\", \"{0}-hessian.dat\" using 1:5 with linespoints "
+          "pt 5 ps 0.5 lw 1.8 lc rgb \"#1b9e77\" title \"large\"\n",
+          b);
+    }
   }
   s += script_tail();
   draw(ctx, b, s);
@@ -555,8 +576,10 @@ void run_figure(FigureContext& ctx, const RunData& run, double eps) {
     caption +=
         " Last row, at the steps that measured the loss Hessian's spectrum (spectrum_every, "
         "docs/model.md): its largest eigenvalue and the magnitude of its most negative one, and "
-        "how many of the spectrum_k eigenvalues at each end lie beyond 10<sup>−3</sup> of the "
-        "largest |λ| (a count equal to spectrum_k means at least that many).";
+        "how many eigenvalues lie beyond 10<sup>−3</sup> of the largest |λ|: over the whole "
+        "spectrum by stochastic Lanczos quadrature (estimate ± one standard error over the "
+        "probes, with the effective dimension Σ λ/(λ + cut)) where the run measured it, else "
+        "among the spectrum_k at each end (a count equal to spectrum_k means at least that many).";
   }
   Figure fig{b, fmt::format("Run {}", run_id), caption, {b + "-metrics.dat"}};
   if (have_rho) fig.data_files.push_back(b + "-rho.dat");

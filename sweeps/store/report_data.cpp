@@ -104,13 +104,18 @@ std::vector<MetricsRow> read_metrics(Database& db, std::int64_t run_id) {
   const bool with_energy = has_column(db, "metrics", "off_target_energy");
   // The Hessian's spectrum exists from schema version 14 on.
   const bool with_hessian = has_column(db, "metrics", "hessian_max");
+  // Its estimates over the whole spectrum from version 15 on.
+  const bool with_density = has_column(db, "metrics", "hessian_eff_dim");
   Statement s = db.prepare(fmt::format(
       "SELECT step, train_loss, test_loss, train_acc, test_acc, binary_gap, max_offtarget_mp, "
-      "effective_dim, drift_q, drift_s, drift_c, {}, {} "
+      "effective_dim, drift_q, drift_s, drift_c, {}, {}, {} "
       "FROM metrics WHERE run_id = ?1 ORDER BY step",
       with_energy ? "off_target_energy" : "NULL",
       with_hessian ? "hessian_negative, hessian_large, hessian_max, hessian_min"
-                   : "NULL, NULL, NULL, NULL"));
+                   : "NULL, NULL, NULL, NULL",
+      with_density ? "hessian_negative_est, hessian_negative_se, hessian_large_est, "
+                     "hessian_large_se, hessian_eff_dim"
+                   : "NULL, NULL, NULL, NULL, NULL"));
   s.bind(1, run_id);
   std::vector<MetricsRow> rows;
   while (s.step()) {
@@ -131,6 +136,11 @@ std::vector<MetricsRow> read_metrics(Database& db, std::int64_t run_id) {
     r.hessian_large = s.opt_real(13);
     r.hessian_max = s.opt_real(14);
     r.hessian_min = s.opt_real(15);
+    r.hessian_negative_est = s.opt_real(16);
+    r.hessian_negative_se = s.opt_real(17);
+    r.hessian_large_est = s.opt_real(18);
+    r.hessian_large_se = s.opt_real(19);
+    r.hessian_eff_dim = s.opt_real(20);
     rows.push_back(r);
   }
   return rows;

@@ -58,6 +58,8 @@ struct MetricsRow {
   std::optional<double> off_target_energy;  ///< irrep groups, schema >= 3
   /// Steps that measured the Hessian's spectrum (spectrum_every), schema >= 14.
   std::optional<double> hessian_negative, hessian_large, hessian_max, hessian_min;
+  std::optional<double> hessian_negative_est, hessian_negative_se, hessian_large_est,
+      hessian_large_se, hessian_eff_dim;
 };
 /// The logged steps of a run, by step.
 std::vector<MetricsRow> read_metrics(Database& db, std::int64_t run_id);

@@ -278,6 +278,15 @@ ALTER TABLE metrics ADD COLUMN hessian_max REAL;
 ALTER TABLE metrics ADD COLUMN hessian_min REAL;
 ALTER TABLE runs ADD COLUMN spectrum_every INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE runs ADD COLUMN spectrum_k INTEGER NOT NULL DEFAULT 8;
+)sql",
+    // 14 -> 15: the whole spectrum's estimates by stochastic Lanczos quadrature at the same
+    // steps (docs/model.md); NULL where not measured, and for the spectra of older files.
+    R"sql(
+ALTER TABLE metrics ADD COLUMN hessian_negative_est REAL;
+ALTER TABLE metrics ADD COLUMN hessian_negative_se REAL;
+ALTER TABLE metrics ADD COLUMN hessian_large_est REAL;
+ALTER TABLE metrics ADD COLUMN hessian_large_se REAL;
+ALTER TABLE metrics ADD COLUMN hessian_eff_dim REAL;
 )sql"};
 
 static_assert(std::size(kMigrations) == kSchemaVersion - 1,

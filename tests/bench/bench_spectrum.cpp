@@ -25,7 +25,7 @@ using namespace symsweep;
 using namespace symsweep::bench;
 
 nlohmann::json run_case(const Case& cs, const CaseOptions& o, std::int64_t trained, int k,
-                        double tolerance) {
+                        double tolerance, int probes, int steps) {
   core::RunConfig rc;
   rc.group = "cyclic:" + std::to_string(cs.n);
   rc.data_fraction = cs.f;
@@ -52,6 +52,8 @@ nlohmann::json run_case(const Case& cs, const CaseOptions& o, std::int64_t train
   core::SpectrumOptions so;
   so.k = k;
   so.tolerance = tolerance;
+  so.probes = probes;
+  so.quadrature_steps = steps;
   core::Spectrum sp;
   std::vector<double> t_spec;
   for (int r = 0; r < o.reps; ++r) {
@@ -79,6 +81,15 @@ nlohmann::json run_case(const Case& cs, const CaseOptions& o, std::int64_t train
   j["large"] = sp.large;
   j["largest"] = sp.largest.empty() ? 0.0 : sp.largest.front();
   j["smallest"] = sp.smallest.empty() ? 0.0 : sp.smallest.front();
+  j["probes"] = probes;
+  j["quadrature_steps"] = steps;
+  if (sp.density) {
+    j["negative_est"] = sp.density->negative;
+    j["negative_se"] = sp.density->negative_se;
+    j["large_est"] = sp.density->large;
+    j["large_se"] = sp.density->large_se;
+    j["effective_dimension"] = sp.density->effective_dimension;
+  }
   return j;
 }
 
@@ -97,9 +108,14 @@ int main(int argc, char** argv) {
   app.add_option("--k", k, "eigenvalues at each end")->capture_default_str();
   app.add_option("--tolerance", tolerance, "Lanczos tolerance (relative to the scale)")
       ->capture_default_str();
+  int probes = core::SpectrumOptions{}.probes;
+  int steps = core::SpectrumOptions{}.quadrature_steps;
+  app.add_option("--probes", probes, "quadrature probes (0: the ends alone)")
+      ->capture_default_str();
+  app.add_option("--quadrature-steps", steps, "Lanczos steps per probe")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   for (const Case& c : selected_cases(o)) {
-    std::cout << run_case(c, o, trained, k, tolerance).dump() << std::endl;
+    std::cout << run_case(c, o, trained, k, tolerance, probes, steps).dump() << std::endl;
   }
   return 0;
 }

@@ -30,6 +30,11 @@ inline core::StepMetrics full_step_metrics(double base = 1.0) {
   m.hessian_large = 7.0;
   m.hessian_max = 1.5 * base;
   m.hessian_min = -0.0625 * base;
+  m.hessian_negative_est = 41.5;
+  m.hessian_negative_se = 2.25;
+  m.hessian_large_est = 1234.5;
+  m.hessian_large_se = 17.75;
+  m.hessian_eff_dim = 987.25 + base;
   m.effective_dim = 7.25;
   m.drift = core::Drift{1e-3, 2e-3, 3e-3};
   return m;

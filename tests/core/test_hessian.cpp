@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <Eigen/Eigenvalues>
+#include <array>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -33,7 +34,8 @@ Gradient<double> gradient_at(const Particles<double>& p, const Samples& s, const
 }
 
 double max_abs(const Gradient<double>& g) {
-  return std::max({g.a.cwiseAbs().maxCoeff(), g.b.cwiseAbs().maxCoeff(), g.c.cwiseAbs().maxCoeff()});
+  return std::max(
+      {g.a.cwiseAbs().maxCoeff(), g.b.cwiseAbs().maxCoeff(), g.c.cwiseAbs().maxCoeff()});
 }
 
 // H v against central differences of the exact gradient, (g(z + h v) - g(z - h v)) / 2h, for
@@ -137,8 +139,7 @@ TEST(Hessian, LanczosEndsAreTheDenseSpectrumsEnds) {
 TEST(Hessian, AnExactSolutionHasNoNegativeEigenvalue) {
   const Group g = make_group("cyclic:5");
   const Eigen::MatrixXd z = exact_character_solution(g);
-  const Particles<double> p =
-      particles_from_stacked<double>(z, ShardRange{0, z.rows()});
+  const Particles<double> p = particles_from_stacked<double>(z, ShardRange{0, z.rows()});
   const Samples all = all_pairs(g);
   LocalReducer local;
   const Head head = head_of(TrainConfig{}, g);
@@ -153,6 +154,78 @@ TEST(Hessian, AnExactSolutionHasNoNegativeEigenvalue) {
   // A random network of the same width has negative curvature somewhere.
   const Particles<double> r = init_particles<double>(5, z.rows(), ShardRange{0, z.rows()}, 0.5, 9);
   EXPECT_GT(hessian_spectrum(r, all, local, head, o).negative, 0);
+}
+
+// Counts and effective dimension of a known spectrum, the quantities lanczos_quadrature
+// estimates: {below -cut, above cut, sum lambda / (lambda + cut) over lambda > 0}.
+std::array<double, 3> exact_density(const Eigen::VectorXd& eig, double cut) {
+  std::array<double, 3> e{0.0, 0.0, 0.0};
+  for (const double l : eig) {
+    e[0] += l < -cut ? 1.0 : 0.0;
+    e[1] += l > cut ? 1.0 : 0.0;
+    e[2] += l > 0.0 ? l / (l + cut) : 0.0;
+  }
+  return e;
+}
+
+// A Rademacher probe z has z_i^2 = 1, so z^T f(D) z = tr f(D) for a diagonal D: with as many
+// Lanczos steps as the dimension the quadrature is exact and every probe gives the exact counts.
+TEST(Quadrature, EveryProbeOfADiagonalMatrixIsExactWithFullSteps) {
+  const Eigen::Index dim = 40;
+  Eigen::VectorXd d(dim);
+  for (Eigen::Index i = 0; i < dim; ++i) d[i] = std::sin(1.7 * static_cast<double>(i) + 0.3);
+  const double cut = 0.25;
+  auto apply = [&](const double* x, double* y) {
+    for (Eigen::Index i = 0; i < dim; ++i) y[i] = d[i] * x[i];
+  };
+  const auto est = lanczos_quadrature(dim, apply, 5, static_cast<int>(dim), cut, 7);
+  ASSERT_EQ(est.size(), 5u);
+  const auto exact = exact_density(d, cut);
+  ASSERT_GT(exact[0], 5.0);
+  ASSERT_GT(exact[1], 5.0);
+  for (const auto& e : est) {
+    for (int i = 0; i < 3; ++i) EXPECT_NEAR(e[i], exact[i], 1e-8 * dim) << i;
+  }
+  // Too few steps blur the counts: nodes are no longer the eigenvalues.
+  const auto few = lanczos_quadrature(dim, apply, 5, 4, cut, 7);
+  double worst = 0.0;
+  for (const auto& e : few) worst = std::max(worst, std::abs(e[1] - exact[1]));
+  EXPECT_GT(worst, 1e-3);
+}
+
+// On the Hessian itself (Z_5, q = 4, 60 x 60, not diagonal): the density's estimates are
+// unbiased: over many probes the mean lies within four standard errors of the dense counts.
+TEST(Quadrature, HessianDensityMatchesTheDenseCountsWithinItsError) {
+  const Group g = make_group("cyclic:5");
+  const Split split = make_split(g, 0.8, {g.identity()}, 1);
+  const Head head = head_of(TrainConfig{}, g);
+  const Particles<double> p = init_particles<double>(5, 4, ShardRange{0, 4}, 0.8, 2);
+  const Eigen::VectorXd all =
+      Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(dense_hessian(p, split.train, head))
+          .eigenvalues();
+  LocalReducer local;
+  SpectrumOptions o;
+  o.k = 4;
+  o.probes = 300;
+  o.quadrature_steps = 60;
+  const Spectrum sp = hessian_spectrum(p, split.train, local, head, o);
+  ASSERT_TRUE(sp.density.has_value());
+  const SpectralDensity& d = *sp.density;
+  EXPECT_EQ(d.probes, 300);
+  const auto exact = exact_density(all, o.threshold * sp.scale);
+  ASSERT_GT(exact[0], 3.0);  // the case has negative curvature to count
+  const double got[3] = {d.negative, d.large, d.effective_dimension};
+  const double se[3] = {d.negative_se, d.large_se, d.effective_dimension_se};
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_GT(se[i], 0.0) << i;  // a non-diagonal operator: the probes differ
+    EXPECT_LT(se[i], 0.2 * exact[i]) << i;
+    EXPECT_NEAR(got[i], exact[i], 4.0 * se[i]) << i;
+  }
+  // No probes: no density, and the ends are unchanged.
+  o.probes = 0;
+  const Spectrum ends = hessian_spectrum(p, split.train, local, head, o);
+  EXPECT_FALSE(ends.density.has_value());
+  EXPECT_EQ(ends.largest, sp.largest);
 }
 
 }  // namespace

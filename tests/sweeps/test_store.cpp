@@ -146,7 +146,8 @@ TEST_F(StoreTest, EveryMetricAndSettingSurvivesTheDatabase) {
       "SELECT step, train_loss, test_loss, train_acc, test_acc, full_loss, binary_gap, "
       "max_offtarget_mp, effective_dim, frequencies_per_neuron, drift_q, drift_s, drift_c, "
       "off_target_energy, irrep_concentration, hessian_negative, hessian_large, hessian_max, "
-      "hessian_min FROM metrics WHERE step = 4242 AND "
+      "hessian_min, hessian_negative_est, hessian_negative_se, hessian_large_est, "
+      "hessian_large_se, hessian_eff_dim FROM metrics WHERE step = 4242 AND "
       "train_loss = 2.125");
   ASSERT_TRUE(met.step());
   const std::vector<double> expected = {4242.0, m.train_loss, *m.test_loss, m.train_acc,
@@ -155,7 +156,10 @@ TEST_F(StoreTest, EveryMetricAndSettingSurvivesTheDatabase) {
                                         *m.frequencies_per_neuron, m.drift.q, m.drift.s,
                                         m.drift.c, *m.off_target_energy,
                                         *m.irrep_concentration, *m.hessian_negative,
-                                        *m.hessian_large, *m.hessian_max, *m.hessian_min};
+                                        *m.hessian_large, *m.hessian_max, *m.hessian_min,
+                                        *m.hessian_negative_est, *m.hessian_negative_se,
+                                        *m.hessian_large_est, *m.hessian_large_se,
+                                        *m.hessian_eff_dim};
   for (int i = 0; i < met.columns(); ++i) EXPECT_EQ(met.real(i), expected[i]) << met.name(i);
   // The final values in runs are the last logged step's.
   Statement fin = store.db().prepare(
@@ -218,7 +222,10 @@ TEST_F(StoreTest, VersionOneFilesMigrateForwardKeepingTheirRows) {
         "ALTER TABLE runs DROP COLUMN spectrum_every; ALTER TABLE runs DROP COLUMN spectrum_k; "
         "ALTER TABLE metrics DROP COLUMN hessian_negative; ALTER TABLE metrics DROP COLUMN "
         "hessian_large; ALTER TABLE metrics DROP COLUMN hessian_max; ALTER TABLE metrics DROP "
-        "COLUMN hessian_min; "
+        "COLUMN hessian_min; ALTER TABLE metrics DROP COLUMN hessian_negative_est; "
+        "ALTER TABLE metrics DROP COLUMN hessian_negative_se; ALTER TABLE metrics DROP COLUMN "
+        "hessian_large_est; ALTER TABLE metrics DROP COLUMN hessian_large_se; "
+        "ALTER TABLE metrics DROP COLUMN hessian_eff_dim; "
         "DROP INDEX fits_key; ALTER TABLE fits DROP COLUMN count_basis; "
         "ALTER TABLE fits DROP COLUMN eps; ALTER TABLE fits DROP COLUMN method; "
         "ALTER TABLE fits DROP COLUMN bootstrap; ALTER TABLE fits DROP COLUMN seed; "

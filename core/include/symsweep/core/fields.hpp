@@ -51,6 +51,11 @@ void visit_step_scalars(M& m, V&& visit) {
   visit(FieldName{"hessian_large"}, m.hessian_large);
   visit(FieldName{"hessian_max"}, m.hessian_max);
   visit(FieldName{"hessian_min"}, m.hessian_min);
+  visit(FieldName{"hessian_negative_est"}, m.hessian_negative_est);
+  visit(FieldName{"hessian_negative_se"}, m.hessian_negative_se);
+  visit(FieldName{"hessian_large_est"}, m.hessian_large_est);
+  visit(FieldName{"hessian_large_se"}, m.hessian_large_se);
+  visit(FieldName{"hessian_eff_dim"}, m.hessian_eff_dim);
 }
 
 /// Visits the per-step vectors: `visit(name, field)` with the (const) optional vectors rho_kkk

@@ -44,6 +44,11 @@ struct StepMetrics {
   /// negative and the large eigenvalues counted among spectrum_k at each end, the largest and the
   /// smallest eigenvalue.
   std::optional<double> hessian_negative, hessian_large, hessian_max, hessian_min;
+  /// The same steps, over the whole spectrum by stochastic Lanczos quadrature
+  /// (SpectralDensity): the estimated counts beyond the cut with their standard errors, and the
+  /// effective dimension.
+  std::optional<double> hessian_negative_est, hessian_negative_se, hessian_large_est,
+      hessian_large_se, hessian_eff_dim;
   // The fields travel through core/fields.hpp's visit_step_scalars / visit_step_vectors: a new
   // field goes there too.
   bool operator==(const StepMetrics&) const = default;

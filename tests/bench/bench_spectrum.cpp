@@ -4,9 +4,11 @@
 // those particles, the median time of loss_and_gradient in f32 (the step's products; the AdamW
 // update is a few percent on top) and of one Hessian-vector product and one spectrum in f64.
 // One JSON line per case on stdout. A benchmark, not a test: it never fails on slowness.
+// --dense adds the exact counts of a dense eigendecomposition, to see the quadrature's error.
 
 #include <CLI/CLI.hpp>
 #include <Eigen/Dense>
+#include <Eigen/Eigenvalues>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -24,8 +26,48 @@ namespace {
 using namespace symsweep;
 using namespace symsweep::bench;
 
+/// The exact counts the quadrature estimates, from the dense Hessian (column by column from
+/// Hessian-vector products) and a dense eigendecomposition: cubic in 3nq, small cases only.
+nlohmann::json dense_counts(const core::Particles<double>& p, const core::Samples& train,
+                            const core::Head& head, double threshold) {
+  core::LocalReducer local;
+  const int n = p.n();
+  const Eigen::Index q = p.local_count();
+  const Eigen::Index dim = 3 * n * q;
+  Eigen::MatrixXd hess(dim, dim);
+  core::Gradient<double> v, out;
+  for (Eigen::Index col = 0; col < dim; ++col) {
+    v.a.setZero(q, n);
+    v.b.setZero(q, n);
+    v.c.setZero(q, n);
+    const Eigen::Index j = col / (3 * n), r = col % (3 * n);
+    (r < n ? v.a : r < 2 * n ? v.b : v.c)(j, r % n) = 1.0;
+    core::hessian_vector_product(p, train, local, head, v, out);
+    for (Eigen::Index jj = 0; jj < q; ++jj) {
+      hess.block(jj * 3 * n, col, n, 1) = out.a.row(jj).transpose();
+      hess.block(jj * 3 * n + n, col, n, 1) = out.b.row(jj).transpose();
+      hess.block(jj * 3 * n + 2 * n, col, n, 1) = out.c.row(jj).transpose();
+    }
+  }
+  const Eigen::MatrixXd sym = 0.5 * (hess + hess.transpose());
+  const Eigen::VectorXd e =
+      Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(sym, Eigen::EigenvaluesOnly).eigenvalues();
+  const double cut = threshold * e.cwiseAbs().maxCoeff();
+  double negative = 0.0, large = 0.0, eff = 0.0;
+  for (const double l : e) {
+    negative += l < -cut ? 1.0 : 0.0;
+    large += l > cut ? 1.0 : 0.0;
+    eff += l > 0.0 ? l / (l + cut) : 0.0;
+  }
+  return {{"negative", negative},
+          {"large", large},
+          {"effective_dimension", eff},
+          {"largest", e[dim - 1]},
+          {"smallest", e[0]}};
+}
+
 nlohmann::json run_case(const Case& cs, const CaseOptions& o, std::int64_t trained, int k,
-                        double tolerance, int probes, int steps) {
+                        double tolerance, int probes, int steps, bool dense) {
   core::RunConfig rc;
   rc.group = "cyclic:" + std::to_string(cs.n);
   rc.data_fraction = cs.f;
@@ -90,6 +132,7 @@ nlohmann::json run_case(const Case& cs, const CaseOptions& o, std::int64_t train
     j["large_se"] = sp.density->large_se;
     j["effective_dimension"] = sp.density->effective_dimension;
   }
+  if (dense) j["dense"] = dense_counts(p64, split.train, head, so.threshold);
   return j;
 }
 
@@ -113,9 +156,13 @@ int main(int argc, char** argv) {
   app.add_option("--probes", probes, "quadrature probes (0: the ends alone)")
       ->capture_default_str();
   app.add_option("--quadrature-steps", steps, "Lanczos steps per probe")->capture_default_str();
+  bool dense = false;
+  app.add_flag("--dense", dense,
+               "also the exact counts from a dense eigendecomposition (3nq up to a few "
+               "thousand)");
   CLI11_PARSE(app, argc, argv);
   for (const Case& c : selected_cases(o)) {
-    std::cout << run_case(c, o, trained, k, tolerance, probes, steps).dump() << std::endl;
+    std::cout << run_case(c, o, trained, k, tolerance, probes, steps, dense).dump() << std::endl;
   }
   return 0;
 }

@@ -495,11 +495,11 @@ void run_figure(FigureContext& ctx, const RunData& run, double eps) {
            "set ylabel \"count\"\nset logscale y\nset format y \"10^{%L}\"\n"
            "set key bottom right horizontal Left reverse box opaque samplen 3 font \",10\"\n";
       s += fmt::format(
-          "plot \"{0}-hessian.dat\" using 1:9:(column(9)-column(10)):(column(9)+column(10)) "
+          "plot \"{0}-hessian.dat\" using 1:8:(column(8)-column(9)):(column(8)+column(9)) "
           "with yerrorlines pt 5 ps 0.5 lw 1.8 lc rgb \"#1b9e77\" title \"large\", "
-          "\"{0}-hessian.dat\" using 1:(column(7) > 0 ? column(7) : NaN):"
-          "(column(7)-column(8)):(column(7)+column(8)) with yerrorlines pt 7 ps 0.5 lw 1.8 "
-          "lc rgb \"#d95f02\" title \"negative\", \"{0}-hessian.dat\" using 1:11 with lines "
+          "\"{0}-hessian.dat\" using 1:(column(6) > 0 ? column(6) : NaN):"
+          "(column(6)-column(7)):(column(6)+column(7)) with yerrorlines pt 7 ps 0.5 lw 1.8 "
+          "lc rgb \"#d95f02\" title \"negative\", \"{0}-hessian.dat\" using 1:10 with lines "
           "dt 2 lw 1.8 lc rgb \"#7570b3\" title \"effective dimension\"\n",
           b);
     } else {

@@ -13,8 +13,6 @@ namespace symsweep::sweeps::report {
 
 namespace {
 
-constexpr double kDefaultEps = 0.1;
-
 bool same_eps(double a, double b) { return std::abs(a - b) < 1e-12; }
 
 /// The stored laws of each stratum by model (rows without stratum or model predate schema 2).

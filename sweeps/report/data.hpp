@@ -18,6 +18,10 @@
 
 namespace symsweep::sweeps::report {
 
+/// The eps of the report's figures (N* laws, f* markers, the --run figure's generalisation
+/// mark) when none is asked for and the sweep is fitted at it.
+inline constexpr double kDefaultEps = 0.1;
+
 /// A fitted law of one stratum: the rows of `fits` with one model.
 struct Law {
   struct Parameter {

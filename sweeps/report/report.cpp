@@ -25,9 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// eps of the --run figure's generalisation mark when no sweep sets one.
-constexpr double kDefaultEps = 0.1;
-
 /// The sweeps to report, after checking that there is something to draw.
 std::vector<std::string> sweeps_to_report(Database& db, const ReportOptions& o) {
   if (count_runs(db) == 0) {

@@ -14,7 +14,11 @@ packages=(
   chromium python3-websocket
   clang-tidy
   valgrind
+  gap-core gap-libs gap-gapdoc gap-primgrp gap-smallgrp gap-transgrp
 )
+# GAP (gap-*): gap:EXPR group specs, `symsweep groups --order N` and group axes by structure
+# (docs/groups.md), and the character-table tests against GAP. Optional at run time: symsweep
+# asks GAP each question once and keeps the answer (cache, database).
 # python3-torch: the reference tests (tests/reference) check symsweep's optimisers and losses
 # against torch.optim. The benchmarks compare against the PyTorch script a researcher would
 # write, with OpenBLAS's threaded build.

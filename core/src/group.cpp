@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "symsweep/core/error.hpp"
+#include "symsweep/core/gap.hpp"
 #include "symsweep/core/resources.hpp"
 
 namespace symsweep::core {
@@ -477,13 +478,17 @@ Group make_group(const std::string& spec) {
     if (has_arg) throw InputError(who + ": quaternion takes no parameter; expected \"quaternion\"");
     return make_quaternion(spec);
   }
+  if (family == "gap") {
+    require_arg("gap:EXPR (e.g. gap:SmallGroup(24,12))");
+    return gap_group(arg);
+  }
   if (family == "table") {
     require_arg("table:PATH");
     return make_table(spec, arg);
   }
   throw InputError(who + ": unknown group family \"" + family +
                    "\"; expected cyclic:N, product:AxB..., dihedral:M, symmetric:K, "
-                   "alternating:K, quaternion or table:PATH");
+                   "alternating:K, quaternion, table:PATH or gap:EXPR");
 }
 
 std::string group_families_help() {
@@ -500,6 +505,7 @@ std::string group_families_help() {
       {"alternating:K", "A_K, even permutations, order K!/2 (K <= 7)", "alternating:5"},
       {"quaternion", "Q_8 = {1, -1, i, -i, j, -j, k, -k}", "quaternion"},
       {"table:PATH", "file of n lines of n integers in 0..n-1 (# comments)", "table:z4.txt"},
+      {"gap:EXPR", "any finite group GAP gives (needs GAP once; cached)", "gap:SmallGroup(24,12)"},
   };
   constexpr Row kSubgroups[] = {
       {"none", "{e}: no augmentation", "none"},

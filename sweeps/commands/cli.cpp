@@ -14,6 +14,7 @@
 #include "commands/compose_command.hpp"
 #include "commands/eval_command.hpp"
 #include "commands/fit_command.hpp"
+#include "commands/groups_command.hpp"
 #include "commands/irreps_command.hpp"
 #include "commands/query_commands.hpp"
 #include "commands/report_command.hpp"
@@ -85,7 +86,14 @@ int run_cli(const std::vector<std::string>& args) {
   TrainOptions train_opts;
   CLI::App* train = app.add_subcommand("train", "train one network and print its metrics");
   add_train_flags(*train, train_opts);
-  CLI::App* groups = app.add_subcommand("groups", "list the group families with examples");
+  CLI::App* groups = app.add_subcommand(
+      "groups", "the group families with examples; with --order N, GAP's groups of order N");
+  int groups_order = 0;
+  bool groups_json = false;
+  groups->add_option("--order", groups_order,
+                     "list every group of this order in GAP's small-group library (needs GAP)")
+      ->check(CLI::Range(1, 4096));
+  groups->add_flag("--json", groups_json, "with --order: JSON for scripts");
   std::string irreps_group;
   bool irreps_json = false;
   CLI::App* irreps = app.add_subcommand(
@@ -235,10 +243,7 @@ int run_cli(const std::vector<std::string>& args) {
     if (*irreps) return root ? run_irreps(irreps_group, irreps_json) : kExitOk;
     if (*eval) return root ? run_eval(eval_opts) : kExitOk;
     if (*compose) return root ? run_compose(compose_opts) : kExitOk;
-    if (*groups) {
-      if (root) fmt::print("{}", core::group_families_help());
-      return kExitOk;
-    }
+    if (*groups) return root ? run_groups(groups_order, groups_json) : kExitOk;
     if (queries.selected()) {
       // Reading and merging need no MPI; under mpirun, rank 0 alone does them.
       return root ? run_query_subcommand(queries) : kExitOk;

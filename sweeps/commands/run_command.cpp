@@ -5,6 +5,7 @@
 
 #include <boost/mpi/collectives.hpp>
 #include <algorithm>
+#include <boost/serialization/map.hpp>
 #include <boost/serialization/string.hpp>
 #include <chrono>
 #include <filesystem>
@@ -14,6 +15,7 @@
 
 #include "symsweep/core/checkpoint.hpp"
 #include "symsweep/core/error.hpp"
+#include "symsweep/core/gap.hpp"
 #include "symsweep/distributed/mpi_reducer.hpp"
 #include "symsweep/distributed/scheduler.hpp"
 #include "commands/cli.hpp"
@@ -171,6 +173,42 @@ std::string read_spec_everywhere(const std::string& path, const boost::mpi::comm
   return text;
 }
 
+/// Parses the spec on every rank with the same groups: rank 0 answers the spec's GAP questions
+/// (from the database, the cache beside it, or GAP) and sends the answers to the other ranks,
+/// which so never need GAP. A bad spec fails on every rank with rank 0's message.
+SweepSpec parse_spec_everywhere(const std::string& text, const RunOptions& opts,
+                                const boost::mpi::communicator& world) {
+  std::optional<SweepSpec> spec;
+  std::string error;
+  std::map<std::string, std::string> answers;
+  if (world.rank() == 0) {
+    // --check writes nothing: it uses the user's cache, a job the one beside its database.
+    if (!opts.check) core::set_gap_cache_dir(opts.db + ".groups");
+    try {
+      if (std::filesystem::exists(opts.db)) {
+        ResultsStore stored(opts.db, Database::Mode::kReadOnly);
+        core::remember_gap_answers(stored.gap_answers());
+      }
+    } catch (const DatabaseError&) {
+      // Reported when the job opens the database to write.
+    }
+    try {
+      spec = parse_spec(text, opts.spec, SpecLimits{opts.max_runs});
+    } catch (const InputError& e) {
+      error = e.what();
+    }
+    answers = core::gap_answers();
+  }
+  boost::mpi::broadcast(world, error, 0);
+  if (!error.empty()) throw InputError(error);
+  boost::mpi::broadcast(world, answers, 0);
+  if (world.rank() != 0) {
+    core::remember_gap_answers(answers);
+    spec = parse_spec(text, opts.spec, SpecLimits{opts.max_runs});
+  }
+  return std::move(*spec);
+}
+
 }  // namespace
 
 namespace {
@@ -233,6 +271,7 @@ int check_only(const RunOptions& opts, const SweepSpec& spec) {
   }
   fmt::print("{}: sweep \"{}\" is valid: {} runs ({} seeds), {}\n", opts.spec, spec.name,
              spec.runs.size(), spec.seeds.size(), plan_line(c));
+  for (const std::string& line : spec.group_selections) fmt::print("  {}\n", line);
   return kExitOk;
 }
 
@@ -312,8 +351,7 @@ int run_sweep(const RunOptions& opts, const boost::mpi::communicator& world) {
   Database::set_wait_interrupt([] { return stop_signal() != 0; });
   const bool master = world.rank() == 0;
   // Validation is identical on every rank, so an error leaves every rank here together.
-  SweepSpec spec =
-      parse_spec(read_spec_everywhere(opts.spec, world), opts.spec, SpecLimits{opts.max_runs});
+  SweepSpec spec = parse_spec_everywhere(read_spec_everywhere(opts.spec, world), opts, world);
   if (!opts.shard.empty()) keep_shard(spec, opts.shard);
   const int ranks_per_run = opts.ranks_per_run > 0 ? opts.ranks_per_run : spec.ranks_per_run;
   const double lease = opts.lease_seconds > 0.0 ? opts.lease_seconds : spec.lease_seconds;
@@ -364,6 +402,7 @@ int run_sweep(const RunOptions& opts, const boost::mpi::communicator& world) {
       store.emplace(opts.db, Database::Mode::kReadWrite);
       check_spec_unchanged(store->find_sweep(spec.name), spec, opts);
       const std::int64_t sweep_id = store->upsert_sweep(spec.name, spec.text, spec.hash);
+      store->save_gap_answers(core::gap_answers());
       const std::int64_t added = store->add_runs(sweep_id, spec.runs);
       store->plan(spec.runs);
       job_id = store->register_job({sweep_id, world.size(), lease});

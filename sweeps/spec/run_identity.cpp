@@ -6,16 +6,18 @@
 #include <nlohmann/json.hpp>
 
 #include "symsweep/core/fields.hpp"
+#include "symsweep/core/gap.hpp"
 
 namespace symsweep::sweeps {
 namespace {
 
-std::string num(double v) { return fmt::format("{}", v); }
+/// A number in its shortest round-trip form.
+std::string shortest(double v) { return fmt::format("{}", v); }
 
 // One training setting as JSON text.
 std::string json_value(std::int64_t v) { return fmt::format("{}", v); }
 std::string json_value(std::uint64_t v) { return fmt::format("{}", v); }
-std::string json_value(double v) { return num(v); }
+std::string json_value(double v) { return shortest(v); }
 std::string json_value(const std::string& v) { return nlohmann::json(v).dump(); }
 template <core::SettingEnum E>
 std::string json_value(E v) {
@@ -34,8 +36,15 @@ std::string canonical_config_json(const core::RunConfig& c) {
         }
       },
       c.train, defaults);
-  return fmt::format(R"({{"group":{},"data_fraction":{},"augment":{}{}}})",
-                     nlohmann::json(c.group).dump(), num(c.data_fraction),
+  // A group GAP gave is named by its expression and by the table GAP answered with, so a
+  // different GAP (or library) giving another table for the same expression is another run.
+  std::string table;
+  if (c.group.starts_with("gap:")) {
+    table = fmt::format(R"(,"group_table":"{}")",
+                        content_hash(core::gap_group_text(c.group.substr(4))));
+  }
+  return fmt::format(R"({{"group":{}{},"data_fraction":{},"augment":{}{}}})",
+                     nlohmann::json(c.group).dump(), table, shortest(c.data_fraction),
                      nlohmann::json(c.augment).dump(), settings);
 }
 

@@ -18,6 +18,7 @@
 
 #include "symsweep/core/error.hpp"
 #include "symsweep/core/fields.hpp"
+#include "symsweep/core/gap.hpp"
 
 namespace symsweep::sweeps {
 
@@ -121,6 +122,76 @@ Value scalar(const Reporter& rep, const toml::node& n, Kind kind, const std::str
       break;
   }
   return v;
+}
+
+/// A group axis by structure: {smallgroups = [24, ...]} or {smallgroups = {from = 16, to = 32}}
+/// selects every group of those orders in GAP's small-group library, `abelian = true|false`
+/// only the abelian or the non-abelian ones. Each selected group is a gap:SmallGroup(n,i)
+/// value; `shown` gets one line per order listing them.
+std::vector<Value> group_selection(const Reporter& rep, const toml::node& n,
+                                   const std::string& where, std::vector<std::string>& shown) {
+  const toml::table& t = *n.as_table();
+  std::vector<std::int64_t> orders;
+  std::optional<bool> abelian;
+  for (auto&& [k, v] : t) {
+    const std::string key(k.str());
+    if (key == "abelian") {
+      if (!v.is_boolean()) rep.fail(&v, where + ".abelian", "expected true or false");
+      abelian = *v.value<bool>();
+    } else if (key == "smallgroups") {
+      if (const toml::array* a = v.as_array()) {
+        for (const toml::node& e : *a) {
+          if (!e.is_integer()) rep.fail(&e, where + ".smallgroups", "expected group orders");
+          orders.push_back(*e.value<std::int64_t>());
+        }
+      } else if (const toml::table* r = v.as_table()) {
+        const auto from = (*r)["from"].value<std::int64_t>();
+        const auto to = (*r)["to"].value<std::int64_t>();
+        if (!from || !to || r->size() != 2) {
+          rep.fail(&v, where + ".smallgroups", "expected {from = N, to = M}, orders N..M");
+        }
+        if (*to - *from > 4096) rep.fail(&v, where + ".smallgroups", "range too long");
+        for (std::int64_t o = *from; o <= *to; ++o) orders.push_back(o);
+      } else {
+        rep.fail(&v, where + ".smallgroups",
+                 "expected a list of orders or {from = N, to = M}");
+      }
+    } else {
+      rep.fail(&v, where,
+               "unknown key \"" + key + "\" (expected smallgroups and optionally abelian)");
+    }
+  }
+  if (orders.empty()) {
+    rep.fail(&n, where,
+             "expected a list of values or {smallgroups = [orders], abelian = true|false}");
+  }
+  std::vector<Value> out;
+  for (std::int64_t order : orders) {
+    if (order < 1 || order > 4096) {
+      rep.fail(&n, where + ".smallgroups", fmt::format("order {} is outside 1..4096", order));
+    }
+    std::vector<core::SmallGroupInfo> groups;
+    try {
+      groups = core::small_groups(static_cast<int>(order));
+    } catch (const InputError& e) {
+      rep.fail(&n, where, e.what());
+    }
+    std::vector<std::string> names;
+    for (const core::SmallGroupInfo& g : groups) {
+      if (abelian && g.abelian != *abelian) continue;
+      Value v;
+      v.s = g.spec();
+      v.node = &n;
+      out.push_back(std::move(v));
+      names.push_back(fmt::format("{} {}", g.index, g.structure));
+    }
+    shown.push_back(fmt::format("{}: order {}: {} of {} groups{}: {}", where, order, names.size(),
+                                groups.size(),
+                                abelian ? (*abelian ? " (abelian)" : " (non-abelian)") : "",
+                                names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
+  }
+  if (out.empty()) rep.fail(&n, where, "selects no group");
+  return out;
 }
 
 /// An axis: a list of scalars, a single scalar, or (numbers) {linspace|logspace = [a, b, k]}.
@@ -493,7 +564,28 @@ SweepSpec parse_spec(const std::string& text, const std::string& path, const Spe
           rep.fail(&v, where, "a fixed setting takes one value; to sweep it, put it under [grid]");
         }
         const Kind kind = keys().at(key).kind;
-        std::vector<Value> values = axis(rep, v, kind, where, limits.max_runs);
+        std::vector<Value> values;
+        const toml::array* list = v.as_array();
+        if (key == "group" && (v.is_table() || (list != nullptr && list->size() > 0 &&
+                                                 std::any_of(list->begin(), list->end(),
+                                                             [](const toml::node& e) {
+                                                               return e.is_table();
+                                                             })))) {
+          // Groups by structure, alone or in a list among group specs.
+          auto add = [&](const toml::node& e) {
+            std::vector<Value> more = e.is_table()
+                                          ? group_selection(rep, e, where, spec.group_selections)
+                                          : std::vector<Value>{scalar(rep, e, kind, where)};
+            values.insert(values.end(), more.begin(), more.end());
+          };
+          if (list != nullptr) {
+            for (const toml::node& e : *list) add(e);
+          } else {
+            add(v);
+          }
+        } else {
+          values = axis(rep, v, kind, where, limits.max_runs);
+        }
         for (const Value& val : values) check_value(rep, val.node, where, key, val, groups);
         check_distinct(rep, where, key, kind, values, groups);
         blk.axes[key] = std::move(values);

@@ -43,6 +43,8 @@ struct SweepSpec {
   /// resource estimates (sweeps/limits.hpp).
   std::map<std::string, core::TaskShape> tasks;
   std::vector<std::string> warnings;  ///< skipped grid points (skip_invalid = true)
+  /// What each group axis by structure ({smallgroups = [...]}) selected, a line per order.
+  std::vector<std::string> group_selections;
 };
 
 /// Limits checked before a spec's grid is expanded.

@@ -257,6 +257,33 @@ void carry_particles(Database& out, const std::string& in_path, const std::strin
   }
 }
 
+/// GAP's answers: the union. An answer OUT already holds differently (another GAP gave another
+/// table) stays; its runs differ in their config hash, so both sets of runs are kept apart.
+void merge_gap_answers(Database& in, Database& out, const std::string& in_path,
+                       const MergeWarning& warn) {
+  Statement has = in.prepare(
+      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'gap_answers'");
+  has.step();
+  if (has.integer(0) == 0) return;
+  Statement sel = in.prepare("SELECT question, answer FROM gap_answers ORDER BY question");
+  Statement find = out.prepare("SELECT answer FROM gap_answers WHERE question = ?1");
+  Statement ins = out.prepare("INSERT INTO gap_answers (question, answer) VALUES (?1, ?2)");
+  while (sel.step()) {
+    const std::string question = sel.text(0), answer = sel.text(1);
+    find.bind(1, question);
+    if (find.step()) {
+      if (find.text(0) != answer) {
+        warn(fmt::format("\"{}\" has another answer from GAP to \"{}\"; the merged file keeps "
+                         "its own (the runs of each keep their own config hashes)",
+                         in_path, question));
+      }
+    } else {
+      ins.bind(1, question).bind(2, answer).run();
+    }
+    find.reset();
+  }
+}
+
 /// Merges IN into OUT inside the caller's transaction on `out` (whose final path is out_path).
 MergeCounts merge_one(Database& out, const std::string& out_path, const std::string& in_path,
                       const MergeWarning& warn) {
@@ -279,6 +306,7 @@ MergeCounts merge_one(Database& out, const std::string& out_path, const std::str
   for (const char* table : kRunTables) copy_run_rows(in, out, table, runs.copy_runs);
   merge_sweep_runs(in, out, in_path, sweep_ids, runs.run_ids);
   merge_fits(in, out);
+  merge_gap_answers(in, out, in_path, warn);
   carry_particles(out, in_path, out_path, runs.copy_runs, warn, counts);
   return counts;
 }

@@ -287,6 +287,15 @@ ALTER TABLE metrics ADD COLUMN hessian_negative_se REAL;
 ALTER TABLE metrics ADD COLUMN hessian_large_est REAL;
 ALTER TABLE metrics ADD COLUMN hessian_large_se REAL;
 ALTER TABLE metrics ADD COLUMN hessian_eff_dim REAL;
+)sql",
+    // 15 -> 16: GAP's answers (a gap:EXPR group's table, the groups of an order) kept with the
+    // sweeps that used them, so resumes and merges see the same groups without GAP
+    // (core/gap.hpp).
+    R"sql(
+CREATE TABLE gap_answers (
+  question TEXT PRIMARY KEY,
+  answer   TEXT NOT NULL
+);
 )sql"};
 
 static_assert(std::size(kMigrations) == kSchemaVersion - 1,

@@ -5,7 +5,7 @@
 namespace symsweep::sweeps {
 
 /// Current schema version; `ResultsStore` migrates older files forward when it opens them.
-inline constexpr int kSchemaVersion = 15;
+inline constexpr int kSchemaVersion = 16;
 
 /// Creates the schema in a new (empty) file, or migrates an older results database forward to
 /// kSchemaVersion, in one transaction. Throws DatabaseError for an SQLite file of someone else's

@@ -43,6 +43,29 @@ std::optional<std::string> ResultsStore::end_job(std::int64_t job_id, int exit_c
   return sweeps::end_job(db_, job_id, exit_code, reason);
 }
 
+std::map<std::string, std::string> ResultsStore::gap_answers() {
+  std::map<std::string, std::string> out;
+  Statement has = db_.prepare(
+      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'gap_answers'");
+  has.step();
+  if (has.integer(0) == 0) return out;
+  Statement s = db_.prepare("SELECT question, answer FROM gap_answers");
+  while (s.step()) out.emplace(s.text(0), s.text(1));
+  return out;
+}
+
+void ResultsStore::save_gap_answers(const std::map<std::string, std::string>& answers) {
+  if (answers.empty()) return;
+  Transaction tx(db_);
+  for (const auto& [question, answer] : answers) {
+    db_.prepare("INSERT OR IGNORE INTO gap_answers (question, answer) VALUES (?1, ?2)")
+        .bind(1, question)
+        .bind(2, answer)
+        .run();
+  }
+  tx.commit();
+}
+
 std::optional<StoredSweep> ResultsStore::find_sweep(const std::string& name) {
   Statement s = db_.prepare("SELECT id, spec FROM sweeps WHERE name = ?1");
   s.bind(1, name);

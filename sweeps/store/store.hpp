@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,6 +53,12 @@ class ResultsStore {
   Database& db() { return db_; }
   /// Writers on this connection wait at most `ms` for a lock from now on (Database).
   void set_writer_wait(int ms) { db_.set_writer_wait(ms); }
+
+  /// GAP's answers this database holds (core/gap.hpp): question -> answer. Empty for a file
+  /// from before they were kept.
+  std::map<std::string, std::string> gap_answers();
+  /// Keeps these answers (an answer already held is left as it is).
+  void save_gap_answers(const std::map<std::string, std::string>& answers);
 
   /// Registers this process as a live job (jobs.hpp's register_job) and returns its id.
   std::int64_t register_job(const JobInfo& info);

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <variant>
 #include <vector>
@@ -189,6 +190,22 @@ TEST_F(StoreTest, DefaultSettingsKeepTheirStoredConfigHash) {
   EXPECT_NE(canonical_config_json(other).find(R"("beta2":0.98)"), std::string::npos);
 }
 
+TEST_F(StoreTest, GapAnswersAreKeptOnceAndReadBack) {
+  ResultsStore store(path_, Database::Mode::kReadWrite);
+  EXPECT_TRUE(store.gap_answers().empty());
+  const std::map<std::string, std::string> answers = {{"group gap:X", "order 1\nnames\te\n0\n"},
+                                                      {"order 1", "groups 1\n1\ttrue\t1\t1\n"}};
+  store.save_gap_answers(answers);
+  EXPECT_EQ(store.gap_answers(), answers);
+  // An answer already held stays as it is (the runs that used it are hashed with it).
+  store.save_gap_answers({{"group gap:X", "another"}, {"order 2", "groups 1\n"}});
+  const auto back = store.gap_answers();
+  EXPECT_EQ(back.size(), 3U);
+  EXPECT_EQ(back.at("group gap:X"), answers.at("group gap:X"));
+  ResultsStore ro(path_, Database::Mode::kReadOnly);
+  EXPECT_EQ(ro.gap_answers(), back);
+}
+
 TEST_F(StoreTest, ReadOnlyConnectionsCannotWrite) {
   { ResultsStore store(path_, Database::Mode::kReadWrite); }
   ResultsStore ro(path_, Database::Mode::kReadOnly);
@@ -225,7 +242,7 @@ TEST_F(StoreTest, VersionOneFilesMigrateForwardKeepingTheirRows) {
         "COLUMN hessian_min; ALTER TABLE metrics DROP COLUMN hessian_negative_est; "
         "ALTER TABLE metrics DROP COLUMN hessian_negative_se; ALTER TABLE metrics DROP COLUMN "
         "hessian_large_est; ALTER TABLE metrics DROP COLUMN hessian_large_se; "
-        "ALTER TABLE metrics DROP COLUMN hessian_eff_dim; "
+        "ALTER TABLE metrics DROP COLUMN hessian_eff_dim; DROP TABLE gap_answers; "
         "DROP INDEX fits_key; ALTER TABLE fits DROP COLUMN count_basis; "
         "ALTER TABLE fits DROP COLUMN eps; ALTER TABLE fits DROP COLUMN method; "
         "ALTER TABLE fits DROP COLUMN bootstrap; ALTER TABLE fits DROP COLUMN seed; "
@@ -262,6 +279,9 @@ TEST_F(StoreTest, VersionOneFilesMigrateForwardKeepingTheirRows) {
                          "WHERE name = 'conservation_drift'"),
             0);
   EXPECT_EQ(count(store, "SELECT count(*) FROM theorem2_fits"), 0);
+  // Version 16: GAP's answers, none for older files.
+  EXPECT_EQ(count(store, "SELECT count(*) FROM gap_answers"), 0);
+  EXPECT_TRUE(store.gap_answers().empty());
   // Runs stored before `potentials` existed measured every MP: they read back as auto (what
   // auto chose for them), with no note.
   EXPECT_EQ(count(store, "SELECT count(*) FROM runs WHERE potentials = 'auto' AND "

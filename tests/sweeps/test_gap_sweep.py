@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Groups from GAP in a sweep (docs/groups.md), through the real binary, mpirun and GAP:
+
+- a group axis by structure ({smallgroups = [8], abelian = false}) expands to exactly the
+  non-abelian groups `symsweep groups --order 8 --json` lists, and `run --check` shows them;
+- the sweep trains them (master + 2 teams) and keeps GAP's answers in the database;
+- with GAP gone and every cache deleted, the same database extends the sweep (new runs on the
+  same groups, trained by ranks that never saw GAP) with the same config hashes for the old
+  runs; `merge` carries the answers to another file;
+- bad group axes and expressions exit 2 with one line naming them.
+
+    test_gap_sweep.py SYMSWEEP_BIN [--mpiexec MPIEXEC]
+"""
+import argparse
+import os
+import shutil
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from sweeplib import Checks, configure, environment, mpi, quick, rows, workdir  # noqa: E402
+import json  # noqa: E402
+
+SPEC = """[sweep]
+name = "order8"
+seeds = 1
+[grid]
+group = [{{smallgroups = [8], abelian = false}}, "gap:SymmetricGroup(3)"]
+width = [32]
+data_fraction = [{fractions}]
+[train]
+optimizer = "adamw"
+lr = 3e-3
+steps = 30
+log_every = 15
+"""
+
+
+def write(tmp, name, text):
+    path = os.path.join(tmp, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("binary")
+    ap.add_argument("--mpiexec", default="mpirun")
+    ap.add_argument("--preflags", default="--oversubscribe")
+    a = ap.parse_args()
+    configure(a.mpiexec, a.preflags)
+    check = Checks()
+    with workdir() as tmp:
+        cache = os.path.join(tmp, "cache")
+        env = environment(SYMSWEEP_GAP_CACHE=cache)
+        code, out, err = quick([a.binary, "groups", "--order", "8", "--json"], env)
+        check(code == 0, f"groups --order 8: exit {code}: {err.strip()}")
+        listed = json.loads(out) if code == 0 else []
+        nonabelian = {g["spec"] for g in listed if not g["abelian"]}
+        check(len(listed) > len(nonabelian) > 0, f"groups --order 8 listed {listed}")
+
+        spec = write(tmp, "s.toml", SPEC.format(fractions="0.5"))
+        code, out, err = quick([a.binary, "run", spec, "--check"], env)
+        check(code == 0 and f"{len(nonabelian) + 1} runs" in out,
+              f"run --check: exit {code}: {out.strip()} {err.strip()}")
+        shown = [line for line in out.splitlines() if "order 8:" in line]
+        check(len(shown) == 1 and all(s.split("(")[1].split(",")[1].rstrip(")") + " " in
+                                      shown[0] for s in nonabelian),
+              f"run --check shows the expansion: {shown}")
+
+        db = os.path.join(tmp, "g.db")
+        code, out, err = quick(mpi(3, a.binary, "run", spec, "--db", db), env, timeout=300)
+        check(code == 0, f"run: exit {code}: {err.strip()[-400:]}")
+        done = rows(db, "SELECT group_spec, config_hash FROM runs WHERE status = 'done'")
+        groups = {g for g, _ in done}
+        check(groups == nonabelian | {"gap:SymmetricGroup(3)"}, f"runs on {sorted(groups)}")
+        hashed = rows(db, "SELECT count(*) FROM runs WHERE config_json LIKE '%\"group_table\":%'")
+        check(hashed[0][0] == len(done), "the config hash covers GAP's table")
+        answers = dict(rows(db, "SELECT question, answer FROM gap_answers"))
+        check(set(answers) >= {"order 8", "group gap:SymmetricGroup(3)"} |
+              {"group " + g for g in nonabelian}, f"gap_answers holds {sorted(answers)}")
+        check(os.path.isdir(db + ".groups"), "no cache beside the database")
+
+        # No GAP, no caches: the database alone answers, on every rank.
+        shutil.rmtree(cache, ignore_errors=True)
+        shutil.rmtree(db + ".groups", ignore_errors=True)
+        bare = dict(env, SYMSWEEP_GAP="/nonexistent/gap")
+        spec2 = write(tmp, "s2.toml", SPEC.format(fractions="0.5, 0.75"))
+        code, out, err = quick(mpi(3, a.binary, "run", spec2, "--db", db, "--extend"), bare,
+                               timeout=300)
+        check(code == 0, f"run --extend without GAP: exit {code}: {err.strip()[-400:]}")
+        after = rows(db, "SELECT group_spec, config_hash FROM runs WHERE status = 'done'")
+        check(len(after) == 2 * len(done) and set(done) <= set(after),
+              f"without GAP: {len(after)} done runs (before {len(done)}), old hashes kept")
+
+        merged = os.path.join(tmp, "m.db")
+        code, out, err = quick([a.binary, "merge", merged, db], bare)
+        check(code == 0, f"merge: exit {code}: {err.strip()}")
+        if code == 0:
+            check(dict(rows(merged, "SELECT question, answer FROM gap_answers")) == answers,
+                  "merge carries GAP's answers")
+
+        for axis, says in [('{smallgroups = [1024]}', "does not cover order 1024"),
+                           ('{smallgroups = [8], abelian = "no"}', "expected true or false"),
+                           ('{orders = [8]}', "unknown key"),
+                           ('["gap:SmallGroup(8,99)"]', "gap:SmallGroup(8,99)"),
+                           ('["gap:FreeGroup(2)"]', "not a finite group")]:
+            bad = write(tmp, "bad.toml", SPEC.format(fractions="0.5").replace(
+                '[{smallgroups = [8], abelian = false}, "gap:SymmetricGroup(3)"]', axis))
+            code, out, err = quick([a.binary, "run", bad, "--check"], env)
+            check(code == 2 and says in err and err.count("\n") == 1 and "[grid] group" in err,
+                  f"{axis}: exit {code}: {err.strip()}")
+    check.finish()
+
+
+if __name__ == "__main__":
+    main()

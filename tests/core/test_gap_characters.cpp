@@ -89,7 +89,7 @@ std::string find_gap() {
   std::string dir;
   while (std::getline(dirs, dir, ':')) {
     if (dir.empty()) continue;
-    const std::string exe = dir + "/gap";
+    std::string exe = dir + "/gap";
     if (std::filesystem::is_regular_file(exe) && ::access(exe.c_str(), X_OK) == 0) return exe;
   }
   return {};

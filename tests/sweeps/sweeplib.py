@@ -10,6 +10,29 @@ import time
 MPIEXEC = ["mpirun", "--oversubscribe"]
 
 
+def write(tmp, name, text):
+    """Writes `text` to tmp/name and returns the path."""
+    path = os.path.join(tmp, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def mpi_arguments(*extra):
+    """The command line of an MPI test script (BINARY [--mpiexec M] [--preflags F], and any
+    `extra` (name, kwargs) options), with MPIEXEC configured from it."""
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument("binary")
+    ap.add_argument("--mpiexec", default="mpirun")
+    ap.add_argument("--preflags", default="--oversubscribe")
+    for name, kwargs in extra:
+        ap.add_argument(name, **kwargs)
+    a = ap.parse_args()
+    configure(a.mpiexec, a.preflags)
+    return a
+
+
 def configure(mpiexec, preflags):
     MPIEXEC[:] = [mpiexec] + preflags.split()
 

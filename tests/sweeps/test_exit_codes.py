@@ -32,7 +32,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sweeplib import (  # noqa: E402
-    run_part,
+    run_part, write,
     MPIEXEC, Checks, Started, check_exactly_once, cleanup, configure, environment, fill,
     is_full, json_find, mpi, quick, require, rows, status_json, table_exists, tmpfs, wait_until,
     workdir)
@@ -138,13 +138,6 @@ EXTEND_SAME = ("# the same spec, re-commented and re-spaced\n" +
 EXTEND_NEW = EXTEND_OLD.replace("width = [32]", "width = [32, 48]")
 
 TERMINAL = "SELECT count(*) FROM attempts WHERE outcome IN ('done', 'diverged', 'failed')"
-
-
-def write(tmp, name, text):
-    path = os.path.join(tmp, name)
-    with open(path, "w") as f:
-        f.write(text)
-    return path
 
 
 def count(db, sql):

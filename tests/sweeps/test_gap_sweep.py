@@ -11,13 +11,12 @@
 
     test_gap_sweep.py SYMSWEEP_BIN [--mpiexec MPIEXEC]
 """
-import argparse
 import os
 import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sweeplib import Checks, configure, environment, mpi, quick, rows, workdir  # noqa: E402
+from sweeplib import Checks, environment, mpi, mpi_arguments, quick, rows, workdir, write  # noqa: E402,E501
 import json  # noqa: E402
 
 SPEC = """[sweep]
@@ -35,20 +34,8 @@ log_every = 15
 """
 
 
-def write(tmp, name, text):
-    path = os.path.join(tmp, name)
-    with open(path, "w") as f:
-        f.write(text)
-    return path
-
-
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("binary")
-    ap.add_argument("--mpiexec", default="mpirun")
-    ap.add_argument("--preflags", default="--oversubscribe")
-    a = ap.parse_args()
-    configure(a.mpiexec, a.preflags)
+    a = mpi_arguments()
     check = Checks()
     with workdir() as tmp:
         cache = os.path.join(tmp, "cache")

@@ -27,7 +27,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sweeplib import (  # noqa: E402
-    run_part,
+    run_part, write,
     Checks, DonePoller, Started, attempt_overlaps, bad_time_formats, check_exactly_once,
     cleanup, configure, environment, iso_seconds, jobs, mpi, require, rows, status_json,
     table_exists, wait_until, workdir)
@@ -97,13 +97,6 @@ RESULTS = ("SELECT config_hash, status, train_loss, test_loss, train_acc, test_a
            "FROM runs ORDER BY config_hash")
 DONE_COLUMNS = ("config_hash, train_loss, test_loss, train_acc, test_acc, full_loss, binary_gap, "
                 "effective_dim, drift_q, steps_done, finished_at")
-
-
-def write(tmp, name, text):
-    path = os.path.join(tmp, name)
-    with open(path, "w") as f:
-        f.write(text)
-    return path
 
 
 def q(db, sql, *args):

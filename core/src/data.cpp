@@ -183,10 +183,10 @@ std::vector<int> parse_frequency_list(const std::string& list, int n) {
 }
 
 std::vector<int> group_frequency_list(const Group& g, const std::string& list) {
-  if (g.cyclic_factors().empty()) {
+  if (!g.is_abelian()) {
     throw InputError("target_frequencies \"" + list + "\": group \"" + g.spec() +
-                     "\" has no characters to project on (partial targets need cyclic:N or "
-                     "product:...)");
+                     "\" has no characters to project on (partial targets need an abelian "
+                     "group)");
   }
   return parse_frequency_list(list, g.order());
 }

@@ -453,7 +453,7 @@ std::string SmallGroupInfo::spec() const {
   return "gap:SmallGroup(" + std::to_string(order) + "," + std::to_string(index) + ")";
 }
 
-std::vector<SmallGroupInfo> small_groups(int order) {
+std::vector<SmallGroupInfo> small_groups(int order, bool with_tables) {
   const std::string who = "groups of order " + std::to_string(order);
   if (order < 1) throw InputError(who + ": expected an order >= 1");
   const std::string text = answer(
@@ -462,7 +462,8 @@ std::vector<SmallGroupInfo> small_groups(int order) {
       [&](const std::string& t) { parse_small_groups(order, t); });
   std::vector<SmallGroupInfo> groups = parse_small_groups(order, text);
   // Their tables too, in one GAP run for all that are not known yet (a sweep over the groups of
-  // an order, or a listing followed by runs on them, then starts GAP twice, not once a group).
+  // an order then starts GAP twice, not once a group).
+  if (!with_tables) return groups;
   bool missing = false;
   for (const SmallGroupInfo& g : groups) {
     const std::string spec = g.spec();

@@ -415,6 +415,97 @@ int Group::element_order(int a) const {
   return k;
 }
 
+AbelianBasis abelian_basis(const Group& g) {
+  const int n = g.order();
+  if (!g.is_abelian()) {
+    throw InputError("group \"" + g.spec() + "\" is not abelian: it has no basis of cyclic factors");
+  }
+  AbelianBasis out;
+  if (!g.cyclic_factors().empty()) {
+    out.factors = g.cyclic_factors();
+    out.index.resize(static_cast<std::size_t>(n));
+    for (int a = 0; a < n; ++a) out.index[a] = a;
+    return out;
+  }
+  const int e = g.identity();
+  auto power = [&](int x, int k) {
+    int r = e;
+    for (int i = 0; i < k; ++i) r = g.mul(r, x);
+    return r;
+  };
+  // H, the span of the basis so far, with each member's coordinates over that basis.
+  std::vector<char> in_h(static_cast<std::size_t>(n), 0);
+  std::vector<std::vector<int>> coord(static_cast<std::size_t>(n));
+  std::vector<int> basis;
+  in_h[e] = 1;
+  int h_size = 1;
+  while (h_size < n) {
+    // An element of largest order modulo H, and that order m.
+    int best = -1, m = 0;
+    for (int x = 0; x < n; ++x) {
+      if (in_h[x] != 0) continue;
+      int k = 1;
+      for (int y = x; in_h[y] == 0; y = g.mul(y, x)) ++k;
+      if (k > m) {
+        m = k;
+        best = x;
+      }
+    }
+    // best^m = prod b_i^{t_i} in H; every t_i is a multiple of m (every order modulo the span
+    // of the earlier, larger basis elements divides theirs), so best * prod b_i^{-t_i/m} has
+    // order m and meets H only in e.
+    const std::vector<int> t = coord[power(best, m)];
+    int x = best;
+    for (std::size_t i = 0; i < basis.size(); ++i) {
+      if (t[i] % m != 0) {
+        throw Error("group \"" + g.spec() + "\": no abelian basis found (internal error)");
+      }
+      x = g.mul(x, power(g.inv(basis[i]), t[i] / m));
+    }
+    std::vector<int> members;
+    for (int a = 0; a < n; ++a) {
+      if (in_h[a] != 0) members.push_back(a);
+    }
+    int xj = x;
+    for (int j = 1; j < m; ++j, xj = g.mul(xj, x)) {
+      for (int h : members) {
+        const int a = g.mul(h, xj);
+        if (in_h[a] != 0) {
+          throw Error("group \"" + g.spec() + "\": no abelian basis found (internal error)");
+        }
+        in_h[a] = 1;
+        coord[a] = coord[h];
+        coord[a].push_back(j);
+      }
+    }
+    for (int h : members) coord[h].push_back(0);
+    basis.push_back(x);
+    out.factors.push_back(m);
+    h_size *= m;
+  }
+  if (basis.empty()) out.factors = {1};
+  out.index.assign(static_cast<std::size_t>(n), 0);
+  for (int a = 0; a < n; ++a) {
+    int idx = 0;
+    for (std::size_t i = 0; i < basis.size(); ++i) idx = idx * out.factors[i] + coord[a][i];
+    out.index[a] = idx;
+  }
+  // Verified: the coordinates are a bijection, and multiplying by basis element i adds 1 to
+  // digit i (mod its order) and nothing else, so the map is an isomorphism.
+  std::vector<char> seen(static_cast<std::size_t>(n), 0);
+  for (int a = 0; a < n; ++a) seen[out.index[a]] = 1;
+  bool ok = std::all_of(seen.begin(), seen.end(), [](char c) { return c != 0; });
+  for (std::size_t i = 0; ok && i < basis.size(); ++i) {
+    for (int a = 0; ok && a < n; ++a) {
+      std::vector<int> d = coord[a];
+      d[i] = (d[i] + 1) % out.factors[i];
+      ok = coord[g.mul(a, basis[i])] == d;
+    }
+  }
+  if (!ok) throw Error("group \"" + g.spec() + "\": abelian basis failed its check (internal)");
+  return out;
+}
+
 Group make_group(const std::string& spec) {
   const std::string who = subject(spec);
   const auto colon = spec.find(':');

@@ -30,23 +30,27 @@ int from_digits(const std::vector<int>& d, const std::vector<int>& factors) {
 }  // namespace
 
 DualGroup::DualGroup(const Group& g) : n_(g.order()) {
-  const auto& f = g.cyclic_factors();
-  if (f.empty()) {
+  if (!g.is_abelian()) {
     throw InputError("group \"" + g.spec() +
-                     "\": monomial potentials with characters need a product of cyclic groups");
+                     "\": monomial potentials with characters need an abelian group");
   }
+  const AbelianBasis basis = abelian_basis(g);
+  const auto& f = basis.factors;
   chi_.resize(n_, n_);
   add_.resize(static_cast<std::size_t>(n_) * n_);
   neg_.resize(n_);
+  // dig[k]: frequency k's digits (the dual's index set is the mixed radix over f); element a's
+  // digits are those of its coordinates basis.index[a].
   std::vector<std::vector<int>> dig(n_);
   for (int x = 0; x < n_; ++x) dig[x] = digits(x, f);
   for (int a = 0; a < n_; ++a) {
+    const std::vector<int>& da = dig[basis.index[a]];
     for (int k = 0; k < n_; ++k) {
       // Phase as an exact rational sum of k_i a_i / n_i reduced per factor, so large products
       // keep full precision.
       double phase = 0.0;
       for (std::size_t i = 0; i < f.size(); ++i) {
-        phase += static_cast<double>((dig[a][i] * dig[k][i]) % f[i]) / f[i];
+        phase += static_cast<double>((da[i] * dig[k][i]) % f[i]) / f[i];
       }
       phase -= std::floor(phase);
       chi_(a, k) = std::polar(1.0, 2.0 * std::numbers::pi * phase);

@@ -45,7 +45,7 @@ double mp_task_bytes(const TaskShape& t) {
 TaskShape task_shape(const Group& g) {
   TaskShape t;
   t.order = g.order();
-  if (!g.cyclic_factors().empty()) {
+  if (g.is_abelian()) {
     t.mp = MpKind::kCharacters;
   } else if (g.order() <= GroupContext::kMaxIrrepOrder) {
     t.mp = MpKind::kIrreps;

@@ -135,7 +135,7 @@ void TrainConfig::validate() const {
 }
 
 GroupContext::GroupContext(Group g) : group_(std::move(g)), all_(core::all_pairs(group_)) {
-  if (!group_.cyclic_factors().empty()) {
+  if (group_.is_abelian()) {
     dual_.emplace(group_);
   } else if (group_.order() <= kMaxIrrepOrder) {
     irreps_ = std::make_unique<IrrepSet>(group_);

@@ -108,7 +108,7 @@ int run_compose(const ComposeOptions& o) {
   std::optional<double> error;
   std::string note;
   if (!operands.empty()) {
-    if (g.cyclic_factors().empty()) {
+    if (!g.is_abelian()) {
       note = fmt::format("{} has no characters: the degree-3 MPs are not computed", g.spec());
     } else {
       double cost = static_cast<double>(plain.rows());

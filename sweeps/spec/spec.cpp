@@ -172,7 +172,7 @@ std::vector<Value> group_selection(const Reporter& rep, const toml::node& n,
     }
     std::vector<core::SmallGroupInfo> groups;
     try {
-      groups = core::small_groups(static_cast<int>(order));
+      groups = core::small_groups(static_cast<int>(order), true);
     } catch (const InputError& e) {
       rep.fail(&n, where, e.what());
     }

@@ -15,6 +15,7 @@
 #include "symsweep/core/gap.hpp"
 #include "symsweep/core/group.hpp"
 #include "symsweep/core/irreps.hpp"
+#include "symsweep/core/potentials.hpp"
 
 namespace symsweep::core {
 namespace {
@@ -60,7 +61,8 @@ TEST_F(GapTest, EverySmallGroupOfTheseOrdersIsAGroupWithTheDegreesGapLists) {
   // GAP's listing (IsAbelian, CharacterDegrees) against what symsweep computes itself from the
   // Cayley table GAP gives for the same group (its axioms, commutativity, Dixon's irreps).
   for (int order : {1, 6, 8, 12, 16}) {
-    const std::vector<SmallGroupInfo> groups = small_groups(order);
+    const int before = gap_invocations();
+    const std::vector<SmallGroupInfo> groups = small_groups(order, true);
     ASSERT_FALSE(groups.empty()) << order;
     for (const SmallGroupInfo& info : groups) {
       const Group g = make_group(info.spec());
@@ -70,11 +72,27 @@ TEST_F(GapTest, EverySmallGroupOfTheseOrdersIsAGroupWithTheDegreesGapLists) {
       EXPECT_EQ(g.is_abelian(), info.abelian) << info.spec() << " " << info.structure;
       const IrrepSet irreps(g);
       EXPECT_EQ(degrees_of(irreps), info.degrees) << info.spec() << " " << info.structure;
+      if (info.abelian) {
+        // The closed-form characters over the group's basis are Dixon's, as a set.
+        const DualGroup dual(g);
+        int matched = 0;
+        for (const Irrep& r : irreps.irreps()) {
+          for (int k = 0; k < order; ++k) {
+            if ((dual.characters().col(k) - r.character).cwiseAbs().maxCoeff() < 1e-9) {
+              ++matched;
+              break;
+            }
+          }
+        }
+        EXPECT_EQ(matched, order) << info.spec() << " " << info.structure;
+      }
       // Element names are GAP's, one per element, all different.
       std::vector<std::string> names = g.names();
       std::sort(names.begin(), names.end());
       EXPECT_EQ(std::adjacent_find(names.begin(), names.end()), names.end()) << info.spec();
     }
+    // The listing and every table in two GAP runs, not one a group.
+    EXPECT_EQ(gap_invocations() - before, 2) << "order " << order;
   }
 }
 

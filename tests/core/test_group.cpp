@@ -3,17 +3,22 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <complex>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <numeric>
 #include <ostream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "symsweep/core/error.hpp"
 #include "symsweep/core/group.hpp"
+#include "symsweep/core/potentials.hpp"
 
 namespace symsweep::core {
 namespace {
@@ -501,6 +506,79 @@ TEST_F(TableFile, RejectsBadTablesNamingTheFile) {
     EXPECT_NE(t[t[x][y]][z], t[x][t[y][z]]) << message;
   }
   expect_input_error([&] { make_group("table:" + dir_.string()); }, "directory");
+}
+
+/// `g` with its elements renamed by a random permutation: the same group, as a plain table (no
+/// cyclic factors), and the permutation (new index of each old element).
+std::pair<Group, std::vector<int>> relabelled(const Group& g, unsigned seed) {
+  const int n = g.order();
+  std::vector<int> to(static_cast<std::size_t>(n));
+  std::iota(to.begin(), to.end(), 0);
+  std::mt19937 rng(seed);
+  std::shuffle(to.begin(), to.end(), rng);
+  std::vector<int> table(static_cast<std::size_t>(n) * n);
+  for (int a = 0; a < n; ++a) {
+    for (int b = 0; b < n; ++b) table[static_cast<std::size_t>(to[a]) * n + to[b]] = to[g.mul(a, b)];
+  }
+  return {Group("relabelled " + g.spec(), n, std::move(table)), to};
+}
+
+TEST(AbelianBasis, RelabelledProductsGetTheirInvariantFactorsAndTheSameCharacters) {
+  for (const char* spec : {"cyclic:1", "cyclic:12", "product:2x4", "product:2x2x3", "product:4x4x2",
+                           "product:3x9x3", "dihedral:2"}) {
+    const Group g = make_group(spec);
+    const auto [h, to] = relabelled(g, 7);
+    ASSERT_TRUE(h.cyclic_factors().empty()) << spec;
+    const AbelianBasis basis = abelian_basis(h);
+    // Invariant factors: descending, each a multiple of the next, their product the order.
+    long long product = 1;
+    for (std::size_t i = 0; i < basis.factors.size(); ++i) {
+      product *= basis.factors[i];
+      if (i > 0) {
+        EXPECT_EQ(basis.factors[i - 1] % basis.factors[i], 0) << spec;
+      }
+    }
+    EXPECT_EQ(product, g.order()) << spec;
+    // The characters of the relabelled group, read back through the permutation, are the
+    // original's (as a set of columns: the two bases may differ).
+    const DualGroup original(g), renamed(h);
+    const int n = g.order();
+    std::vector<std::vector<std::pair<long long, long long>>> a_cols, b_cols;
+    auto key = [](std::complex<double> z) {
+      return std::pair<long long, long long>{std::llround(z.real() * 1e9),
+                                             std::llround(z.imag() * 1e9)};
+    };
+    for (int k = 0; k < n; ++k) {
+      std::vector<std::pair<long long, long long>> ca, cb;
+      for (int x = 0; x < n; ++x) {
+        ca.push_back(key(original.characters()(x, k)));
+        cb.push_back(key(renamed.characters()(to[x], k)));
+      }
+      a_cols.push_back(ca);
+      b_cols.push_back(cb);
+    }
+    std::sort(a_cols.begin(), a_cols.end());
+    std::sort(b_cols.begin(), b_cols.end());
+    EXPECT_EQ(a_cols, b_cols) << spec;
+    // A homomorphism on every pair, and the dual's arithmetic is that of the characters.
+    double err = 0.0;
+    for (int x = 0; x < n; ++x) {
+      for (int y = 0; y < n; ++y) {
+        for (int k = 0; k < n; ++k) {
+          err = std::max(err, std::abs(renamed.characters()(h.mul(x, y), k) -
+                                       renamed.characters()(x, k) * renamed.characters()(y, k)));
+        }
+      }
+      for (int k1 = 0; k1 < n; ++k1) {
+        for (int k2 = 0; k2 < n; ++k2) {
+          err = std::max(err, std::abs(renamed.characters()(x, renamed.add(k1, k2)) -
+                                       renamed.characters()(x, k1) * renamed.characters()(x, k2)));
+        }
+      }
+    }
+    EXPECT_LT(err, 1e-12) << spec;
+  }
+  expect_input_error([] { abelian_basis(make_group("symmetric:3")); }, "not abelian");
 }
 
 }  // namespace

@@ -45,9 +45,10 @@ struct SmallGroupInfo {
   std::string spec() const;
 };
 
-/// Every group of order `order` in GAP's small-group library, by index. Throws InputError when
+/// Every group of order `order` in GAP's small-group library, by index; `with_tables`: also
+/// every one's table (as gap_group gives it), fetched in one GAP run. Throws InputError when
 /// the library does not cover the order or GAP is unavailable.
-std::vector<SmallGroupInfo> small_groups(int order);
+std::vector<SmallGroupInfo> small_groups(int order, bool with_tables = false);
 
 /// Every answer this process knows (question -> text), to store or to send to other ranks.
 std::map<std::string, std::string> gap_answers();

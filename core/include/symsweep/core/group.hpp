@@ -43,8 +43,24 @@ class Group {
   bool abelian_ = false;
 };
 
+/// An abelian group as Z_{f0} x Z_{f1} x ... (docs/groups.md, "Abelian groups"): the orders of a
+/// basis, f0 >= f1 >= ... > 1 ({1} for the trivial group), and each element's coordinates in
+/// mixed radix (the last factor fastest). For a group with cyclic_factors(), those factors and
+/// index[a] = a.
+struct AbelianBasis {
+  std::vector<int> factors;
+  std::vector<int> index;  ///< index[a]: element a's coordinates
+};
+
+/// A basis of the abelian group g, from its table: greedily an element of largest order modulo
+/// the subgroup spanned so far, corrected by that subgroup so that it spans a direct summand.
+/// O(n x exponent) table lookups; verified (every element once, the basis acting as unit
+/// steps). Throws InputError when g is not abelian.
+AbelianBasis abelian_basis(const Group& g);
+
 /// Parses a group spec: `cyclic:N`, `product:AxBxC`, `dihedral:M`, `symmetric:K`,
-/// `alternating:K`, `quaternion`, `table:PATH`. Throws InputError on a bad spec.
+/// `alternating:K`, `quaternion`, `table:PATH`, `gap:EXPR` (core/gap.hpp). Throws InputError on
+/// a bad spec.
 Group make_group(const std::string& spec);
 
 /// One line per family with an example, for `symsweep groups`.

@@ -10,11 +10,13 @@
 
 namespace symsweep::core {
 
-/// The dual group of an abelian group built from cyclic factors (docs/potentials.md): frequency k
-/// has the same mixed-radix index set as the elements; chi_k(a) = prod_i exp(2 pi i k_i a_i / n_i).
+/// The dual group of an abelian group (docs/potentials.md): with the basis Z_{n_0} x Z_{n_1} x ...
+/// of abelian_basis (group.hpp), frequency k has the mixed-radix index set of the coordinates and
+/// chi_k(a) = prod_i exp(2 pi i k_i a_i / n_i), a_i the coordinates of element a (for cyclic:N and
+/// product:... groups, the digits of a itself).
 class DualGroup {
  public:
-  /// Throws InputError unless g has cyclic factors (cyclic:N or product:...).
+  /// Any abelian group (its basis: abelian_basis, group.hpp); throws InputError for others.
   explicit DualGroup(const Group& g);
   int order() const { return n_; }
   /// n x n matrix X(a, k) = chi_k(a).

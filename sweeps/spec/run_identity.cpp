@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "symsweep/core/fields.hpp"
@@ -40,8 +42,16 @@ std::string canonical_config_json(const core::RunConfig& c) {
   // different GAP (or library) giving another table for the same expression is another run.
   std::string table;
   if (c.group.starts_with("gap:")) {
-    table = fmt::format(R"(,"group_table":"{}")",
-                        content_hash(core::gap_group_text(c.group.substr(4))));
+    // Hashed once per group (a table of order 4096 is some 80 MB of text), not once per run;
+    // a process never sees two answers for one group (remember_gap_answers refuses that).
+    static std::mutex mutex;
+    static std::map<std::string, std::string> hashes;
+    const std::lock_guard lock(mutex);
+    auto it = hashes.find(c.group);
+    if (it == hashes.end()) {
+      it = hashes.emplace(c.group, content_hash(core::gap_group_text(c.group.substr(4)))).first;
+    }
+    table = fmt::format(R"(,"group_table":"{}")", it->second);
   }
   return fmt::format(R"({{"group":{}{},"data_fraction":{},"augment":{}{}}})",
                      nlohmann::json(c.group).dump(), table, shortest(c.data_fraction),

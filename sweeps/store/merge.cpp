@@ -261,10 +261,7 @@ void carry_particles(Database& out, const std::string& in_path, const std::strin
 /// table) stays; its runs differ in their config hash, so both sets of runs are kept apart.
 void merge_gap_answers(Database& in, Database& out, const std::string& in_path,
                        const MergeWarning& warn) {
-  Statement has = in.prepare(
-      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'gap_answers'");
-  has.step();
-  if (has.integer(0) == 0) return;
+  if (!has_table(in, "gap_answers")) return;
   Statement sel = in.prepare("SELECT question, answer FROM gap_answers ORDER BY question");
   Statement find = out.prepare("SELECT answer FROM gap_answers WHERE question = ?1");
   Statement ins = out.prepare("INSERT INTO gap_answers (question, answer) VALUES (?1, ?2)");

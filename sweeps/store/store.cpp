@@ -45,10 +45,7 @@ std::optional<std::string> ResultsStore::end_job(std::int64_t job_id, int exit_c
 
 std::map<std::string, std::string> ResultsStore::gap_answers() {
   std::map<std::string, std::string> out;
-  Statement has = db_.prepare(
-      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'gap_answers'");
-  has.step();
-  if (has.integer(0) == 0) return out;
+  if (!has_table(db_, "gap_answers")) return out;
   Statement s = db_.prepare("SELECT question, answer FROM gap_answers");
   while (s.step()) out.emplace(s.text(0), s.text(1));
   return out;

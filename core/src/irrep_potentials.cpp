@@ -108,8 +108,8 @@ IrrepFourier irrep_fourier(const IrrepSet& irreps, const Eigen::Ref<const Eigen:
   return f;
 }
 
-IrrepPotentials::IrrepPotentials(const IrrepSet& irreps)
-    : n_(irreps.order()), irreps_(irreps.size()) {
+IrrepPotentials::IrrepPotentials(const IrrepSet& irreps, std::size_t chunk_bytes)
+    : n_(irreps.order()), irreps_(irreps.size()), chunk_bytes_(chunk_bytes) {
   const int n = n_;
   basis_.resize(n, n - 1);
   Eigen::Index col = 0;
@@ -153,9 +153,43 @@ IrrepPotentials::IrrepPotentials(const IrrepSet& irreps)
   }
 }
 
-std::size_t IrrepPotentials::reduction_size() const {
+Eigen::Index IrrepPotentials::chunk_elements() const {
+  const double row_bytes = 8.0 * n_ * std::max(n_ - 1, 1);  // one x: n rows of W
+  return std::clamp<Eigen::Index>(
+      static_cast<Eigen::Index>(static_cast<double>(chunk_bytes_) / row_bytes), 1, n_);
+}
+
+std::vector<std::size_t> IrrepPotentials::reduction_sizes() const {
   const auto n = static_cast<std::size_t>(n_);
-  return n * n * (n - 1) + 2 * n * (n - 1) + (n - 1) + 2;
+  const auto r = n - 1;
+  const auto cx = static_cast<std::size_t>(chunk_elements());
+  std::vector<std::size_t> sizes;
+  for (std::size_t x0 = 0; x0 < n; x0 += cx) sizes.push_back(std::min(cx, n - x0) * n * r);
+  sizes.front() += 2 * n * r + r + 2;  // V_a, V_b, v and the concentration ride on the first
+  return sizes;
+}
+
+std::size_t IrrepPotentials::reduction_size() const {
+  const auto sizes = reduction_sizes();
+  std::size_t total = 0;
+  for (std::size_t s : sizes) total += s;
+  return total;
+}
+
+double IrrepPotentials::working_bytes(std::int64_t q_local) const {
+  const double n = n_, ql = static_cast<double>(std::max<std::int64_t>(q_local, 1));
+  // The accumulators (d^4 x block size complex numbers per member), then one M_tau.
+  double acc = 0.0, largest_m = 0.0;
+  for (const Member& m : members_) {
+    const double d2 = static_cast<double>(m.dim) * m.dim;
+    acc += 16.0 * d2 * d2 * static_cast<double>(blocks_[static_cast<std::size_t>(m.block)].size);
+    largest_m = std::max(largest_m, 16.0 * d2 * d2 * d2);
+  }
+  acc += largest_m;
+  const double chunk = static_cast<double>(reduction_sizes().front()) * 8.0;
+  // The centred weights, gamma, the square terms and the energies (about 8 ql x n each), one
+  // block of K (<= 8 MB) and a chunk's y1 (d^2 x chunk's columns, complex).
+  return acc + chunk + 8.0 * 8.0 * ql * n + 8.0 * (1 << 20) + 2.0 * chunk;
 }
 
 IrrepMpSummary IrrepPotentials::summarize(const Eigen::Ref<const Eigen::MatrixXd>& z,
@@ -172,35 +206,28 @@ IrrepMpSummary IrrepPotentials::summarize(const Eigen::Ref<const Eigen::MatrixXd
                      " must be >= 1 and >= the local particle count " + std::to_string(ql));
   }
 
-  // The reduction buffer: W (n^2 x r, row x n + y), V_a and V_b (n x r), v (1 x r), and the
-  // concentration sum and count.
-  std::vector<double> buf(reduction_size(), 0.0);
-  const Eigen::Index nn = static_cast<Eigen::Index>(n) * n;
-  Eigen::Map<Eigen::MatrixXd> w(buf.data(), nn, r);
-  Eigen::Map<Eigen::MatrixXd> va(buf.data() + nn * r, n, r);
-  Eigen::Map<Eigen::MatrixXd> vb(buf.data() + nn * r + n * r, n, r);
-  Eigen::Map<Eigen::RowVectorXd> v(buf.data() + nn * r + 2 * n * r, r);
-  double* conc = buf.data() + nn * r + 2 * n * r + r;
+  // W[x, y, k] = sum_j a_j[x] b_j[y] gamma_j[k] (row x n + y, column k) is reduced a few x at a
+  // time (chunk_elements(): about chunk_bytes_ per reduction); every quantity below is a sum
+  // over x of what one chunk holds, so no rank ever holds all n^2 (n-1) numbers. The first
+  // reduction also carries V_a and V_b (n x r), v (1 x r), and the concentration sum and count.
+  const std::vector<std::size_t> sizes = reduction_sizes();
+  const Eigen::Index cx_max = chunk_elements();
+  const Eigen::Index extras = 2 * static_cast<Eigen::Index>(n) * r + r + 2;
+  std::vector<double> ext_v(static_cast<std::size_t>(extras), 0.0), buf;
+  double* ext = ext_v.data();
+  Eigen::Map<Eigen::MatrixXd> va(ext, n, r);
+  Eigen::Map<Eigen::MatrixXd> vb(ext + static_cast<Eigen::Index>(n) * r, n, r);
+  Eigen::Map<Eigen::RowVectorXd> v(ext + 2 * static_cast<Eigen::Index>(n) * r, r);
+  double* conc = ext + 2 * static_cast<Eigen::Index>(n) * r + r;
 
+  Eigen::MatrixXd ac, bc, gamma;
   if (ql > 0) {
     const Eigen::VectorXd ma = z.leftCols(n).rowwise().mean();
     const Eigen::VectorXd mb = z.middleCols(n, n).rowwise().mean();
-    const Eigen::MatrixXd ac = z.leftCols(n).colwise() - ma;
-    const Eigen::MatrixXd bc = z.middleCols(n, n).colwise() - mb;
+    ac = z.leftCols(n).colwise() - ma;
+    bc = z.middleCols(n, n).colwise() - mb;
     const Eigen::MatrixXd cc = z.rightCols(n).colwise() - z.rightCols(n).rowwise().mean();
-    const Eigen::MatrixXd gamma = cc * basis_;  // ql x r
-
-    // W = K^T gamma with K(j, x n + y) = a_j[x] b_j[y], built a few x at a time (<= 8 MB).
-    const Eigen::Index chunk =
-        std::clamp<Eigen::Index>((Eigen::Index{1} << 20) / std::max<Eigen::Index>(1, ql * n), 1, n);
-    Eigen::MatrixXd k(ql, chunk * n);
-    for (Eigen::Index x0 = 0; x0 < n; x0 += chunk) {
-      const Eigen::Index cx = std::min(chunk, n - x0);
-      for (Eigen::Index i = 0; i < cx; ++i) {
-        k.middleCols(i * n, n) = bc.array().colwise() * ac.col(x0 + i).array();
-      }
-      w.middleRows(x0 * n, cx * n).noalias() = k.leftCols(cx * n).transpose() * gamma;
-    }
+    gamma = cc * basis_;  // ql x r
 
     // Square terms (loss_identity.py's centred form): m_j = mean a_j + mean b_j,
     // s_p = p o p + 2 m p (p centred) without its mean, and the constant part
@@ -235,7 +262,62 @@ IrrepMpSummary IrrepPotentials::summarize(const Eigen::Ref<const Eigen::MatrixXd
     }
   }
 
-  reducer.sum(buf.data(), buf.size());
+  // Per block the squared norm of its W columns; per member y2 (row b + d^2 a, column k of its
+  // block) = sum_{x, y} t_in[x, a] t_in[y, b] W[x, y, k], summed over the chunks.
+  std::vector<double> quad_sum(blocks_.size(), 0.0);
+  std::vector<Eigen::MatrixXcd> y2(members_.size());
+  for (std::size_t i = 0; i < members_.size(); ++i) {
+    const Member& mem = members_[i];
+    const Eigen::Index d2 = static_cast<Eigen::Index>(mem.dim) * mem.dim;
+    y2[i] = Eigen::MatrixXcd::Zero(d2 * d2, blocks_[static_cast<std::size_t>(mem.block)].size);
+  }
+  // K(j, (x - x0) n + y) = a_j[x] b_j[y] for a few x at a time (<= 8 MB).
+  const Eigen::Index kx = std::clamp<Eigen::Index>(
+      (Eigen::Index{1} << 20) / std::max<Eigen::Index>(1, ql * n), 1, cx_max);
+  Eigen::MatrixXd k(ql, kx * n);
+  Eigen::MatrixXcd tmp;
+  for (Eigen::Index x0 = 0, call = 0; x0 < n; x0 += cx_max, ++call) {
+    const Eigen::Index cx = std::min(cx_max, n - x0);
+    buf.assign(sizes[static_cast<std::size_t>(call)], 0.0);
+    Eigen::Map<Eigen::MatrixXd> w(buf.data(), cx * n, r);  // rows (x - x0) n + y
+    for (Eigen::Index k0 = 0; k0 < cx && ql > 0; k0 += kx) {
+      const Eigen::Index ck = std::min(kx, cx - k0);
+      for (Eigen::Index i = 0; i < ck; ++i) {
+        k.middleCols(i * n, n) = bc.array().colwise() * ac.col(x0 + k0 + i).array();
+      }
+      w.middleRows(k0 * n, ck * n).noalias() = k.leftCols(ck * n).transpose() * gamma;
+    }
+    if (call == 0) std::copy(ext_v.begin(), ext_v.end(), buf.end() - extras);
+    reducer.sum(buf.data(), buf.size());
+    if (call == 0) std::copy(buf.end() - extras, buf.end(), ext_v.begin());
+
+    for (std::size_t b = 0; b < blocks_.size(); ++b) {
+      quad_sum[b] += w.middleCols(blocks_[b].col, blocks_[b].size).squaredNorm();
+    }
+    for (std::size_t i = 0; i < members_.size(); ++i) {
+      const Member& mem = members_[i];
+      const Block& blk = blocks_[static_cast<std::size_t>(mem.block)];
+      const Eigen::Index d2 = static_cast<Eigen::Index>(mem.dim) * mem.dim;
+      // Each W column of the chunk is an n x cx matrix (row y, column x - x0): contract y.
+      const auto wb = w.middleCols(blk.col, blk.size);
+      const Eigen::Map<const Eigen::MatrixXd, 0, Eigen::OuterStride<>> wyk(
+          wb.data(), n, cx * blk.size, Eigen::OuterStride<>(n));
+      Eigen::MatrixXcd y1(d2, cx * blk.size);  // column (x - x0) + cx k
+      if (mem.real) {
+        y1 = (mem.t_in.real().transpose() * wyk).cast<cd>();
+      } else {
+        const Eigen::MatrixXd re = mem.t_in.real().transpose() * wyk;
+        const Eigen::MatrixXd im = mem.t_in.imag().transpose() * wyk;
+        y1.real() = re;
+        y1.imag() = im;
+      }
+      const auto t_x = mem.t_in.middleRows(x0, cx);  // contract x
+      for (Eigen::Index kk = 0; kk < blk.size; ++kk) {
+        tmp.noalias() = y1.middleCols(kk * cx, cx) * t_x;
+        y2[i].col(kk) += Eigen::Map<const Eigen::VectorXcd>(tmp.data(), d2 * d2);
+      }
+    }
+  }
 
   const double qd = static_cast<double>(q);
   const double nd = static_cast<double>(n);
@@ -247,47 +329,34 @@ IrrepMpSummary IrrepPotentials::summarize(const Eigen::Ref<const Eigen::MatrixXd
   out.off_target = Eigen::VectorXd::Zero(irreps_);
   out.concentration = conc[1] > 0.0 ? conc[0] / conc[1] : nan;
 
-  for (const Member& mem : members_) {
+  for (std::size_t i = 0; i < members_.size(); ++i) {
+    const Member& mem = members_[i];
     const Block& blk = blocks_[static_cast<std::size_t>(mem.block)];
     const int d = mem.dim;
     const Eigen::Index d2 = static_cast<Eigen::Index>(d) * d;
     const double members = static_cast<double>(blk.members.size());
-    const auto wb = w.middleCols(blk.col, blk.size);
     // Plancherel on the a and b axes: sum_{rho, sigma} d_rho d_sigma ||R^{rho sigma tau}||^2
     // times d_tau is the block's squared norm over n^3 q^2 (split evenly in a pair).
-    const double quad = wb.squaredNorm() / (nd * nd * nd * qd * qd * members);
+    const double quad =
+        quad_sum[static_cast<std::size_t>(mem.block)] / (nd * nd * nd * qd * qd * members);
     const double sq = v.segment(blk.col, blk.size).squaredNorm() / (4.0 * nd * members * qd * qd) +
                       (va.middleCols(blk.col, blk.size).squaredNorm() +
                        vb.middleCols(blk.col, blk.size).squaredNorm()) /
                           (4.0 * nd * nd * members * qd * qd);
 
-    // M_tau = (d^2 / q) sum_{x, y, k} t_in[x, a] t_in[y, b] g_out[k, c] W[x, y, k], contracting
-    // y, then x, then k. Each W column is an n x n matrix (row y, column x).
-    const Eigen::Map<const Eigen::MatrixXd> wyk(wb.data(), n, n * blk.size);
-    Eigen::MatrixXcd y1(d2, n * blk.size);
-    if (mem.real) {
-      y1 = (mem.t_in.real().transpose() * wyk).cast<cd>();
-    } else {
-      const Eigen::MatrixXd re = mem.t_in.real().transpose() * wyk;
-      const Eigen::MatrixXd im = mem.t_in.imag().transpose() * wyk;
-      y1.real() = re;
-      y1.imag() = im;
-    }
-    Eigen::MatrixXcd y2(d2 * d2, blk.size);  // row b + d^2 a
-    Eigen::MatrixXcd tmp(d2, d2);
-    for (Eigen::Index kk = 0; kk < blk.size; ++kk) {
-      tmp.noalias() = y1.middleCols(kk * n, n) * mem.t_in;
-      y2.col(kk) = Eigen::Map<const Eigen::VectorXcd>(tmp.data(), d2 * d2);
-    }
-    Eigen::MatrixXcd mt = (static_cast<double>(d2) / qd) * (y2 * mem.g_out);  // (b + d^2 a, c)
+    // M_tau = (d^2 / q) sum_{x, y, k} t_in[x, a] t_in[y, b] g_out[k, c] W[x, y, k].
+    Eigen::MatrixXcd mt(d2 * d2, d2);  // (b + d^2 a, c)
+    mt.noalias() = y2[i] * mem.g_out;
+    mt *= static_cast<double>(d2) / qd;
+    y2[i] = Eigen::MatrixXcd();  // done with: free it before the next member's M_tau
 
     // I_tau: ones at (A_ji, B_lj, C_il); E tr(B A C) = <M, I> / d^2.
     cd tr = 0.0;
     const double norm2 = mt.squaredNorm();
-    for (int i = 0; i < d; ++i) {
+    for (int ii = 0; ii < d; ++ii) {
       for (int j = 0; j < d; ++j) {
         for (int l = 0; l < d; ++l) {
-          cd& e = mt((l + d * j) + d2 * (j + d * i), i + d * l);
+          cd& e = mt((l + d * j) + d2 * (j + d * ii), ii + d * l);
           tr += e;
           e -= 1.0;
         }

@@ -22,6 +22,14 @@ constexpr double kClusterGap = 1e-7;
 // to kSpreadTol and be kGapTol away from the next one (docs/irreps.md, step 2).
 constexpr double kSpreadTol = 1e-8;
 constexpr double kGapTol = 1e-6;
+// dixon_cost_estimate: fitted to tests/bench/dixon.sh (README, "Irreps at every size").
+constexpr double kDixonSecondsPerCube = 9.5e-9;
+constexpr double kDixonBytesPerSquare = 80.0;
+
+// verify_irreps checks every row of every product rho(x) rho(h) up to this order, the first
+// row beyond.
+constexpr int kAllRowsOrder = 256;
+
 // An attempt is accepted when every verified property holds to this.
 constexpr double kAcceptTol = 1e-9;
 
@@ -310,15 +318,22 @@ IrrepCheck verify_irreps(const Group& g, const std::vector<Irrep>& irreps, int c
     // Homomorphism for all pairs at once: rho(x) [rho(0) ... rho(n-1)] against rho(x h).
     Eigen::MatrixXcd stacked(d, static_cast<Eigen::Index>(d) * n);
     for (int h = 0; h < n; ++h) stacked.middleCols(static_cast<Eigen::Index>(h) * d, d) = r.rho[h];
-    Eigen::MatrixXcd prod(d, static_cast<Eigen::Index>(d) * n);
+    // Every row of every product up to kAllRowsOrder elements (n^2 sum d^3 products); beyond,
+    // the first row of every product (n^3 in all), which with Schur orthogonality implies the
+    // rest (docs/irreps.md, "How irreps are checked").
+    const Eigen::Index rows = n <= kAllRowsOrder ? d : 1;
+    Eigen::MatrixXcd prod(rows, static_cast<Eigen::Index>(d) * n);
     for (int x = 0; x < n; ++x) {
-      prod.noalias() = r.rho[x] * stacked;
+      prod.noalias() = r.rho[x].topRows(rows) * stacked;
+      // Squared moduli (no hypot per entry): the largest modulus is the root of the largest.
+      double e2 = 0.0;
       for (int h = 0; h < n; ++h) {
-        const double e = (prod.middleCols(static_cast<Eigen::Index>(h) * d, d) - r.rho[g.mul(x, h)])
-                             .cwiseAbs()
-                             .maxCoeff();
-        chk.homomorphism = std::max(chk.homomorphism, e);
+        e2 = std::max(e2, (prod.middleCols(static_cast<Eigen::Index>(h) * d, d) -
+                           r.rho[g.mul(x, h)].topRows(rows))
+                              .cwiseAbs2()
+                              .maxCoeff());
       }
+      chk.homomorphism = std::max(chk.homomorphism, std::sqrt(e2));
       chk.unitarity =
           std::max(chk.unitarity, (r.rho[x] * r.rho[x].adjoint() - eye).cwiseAbs().maxCoeff());
       if (r.indicator == 1) {
@@ -382,6 +397,64 @@ IrrepSet::IrrepSet(const Group& g, std::uint64_t seed)
   throw Error("group \"" + spec_ + "\": Dixon's method found no verified set of irreducible " +
               "representations in " + std::to_string(kMaxAttempts) + " attempts (last: " + why +
               ")");
+}
+
+std::vector<int> character_degrees(const Group& g) {
+  const int n = g.order();
+  const std::vector<std::vector<int>> classes = conjugacy_classes(g);
+  const int k = static_cast<int>(classes.size());
+  std::vector<int> class_of(static_cast<std::size_t>(n), 0);
+  for (int c = 0; c < k; ++c) {
+    for (int x : classes[static_cast<std::size_t>(c)]) class_of[static_cast<std::size_t>(x)] = c;
+  }
+  // a[c](d, e) = #{x in C_c : x^-1 z_e in C_d} for a fixed z_e in C_e: K_c K_d = sum_e a_cde K_e.
+  std::vector<Eigen::MatrixXd> a(static_cast<std::size_t>(k), Eigen::MatrixXd::Zero(k, k));
+  for (int e = 0; e < k; ++e) {
+    const int z = classes[static_cast<std::size_t>(e)].front();
+    for (int x = 0; x < n; ++x) {
+      const int d = class_of[static_cast<std::size_t>(g.mul(g.inv(x), z))];
+      a[static_cast<std::size_t>(class_of[static_cast<std::size_t>(x)])](d, e) += 1.0;
+    }
+  }
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    Rng rng(0xde9eeULL, static_cast<std::uint64_t>(attempt));
+    Eigen::MatrixXd m = Eigen::MatrixXd::Zero(k, k);
+    for (int c = 0; c < k; ++c) m += rng.normal() * a[static_cast<std::size_t>(c)];
+    const Eigen::EigenSolver<Eigen::MatrixXd> es(m);
+    if (es.info() != Eigen::Success) continue;
+    std::vector<int> degrees;
+    long long sum = 0;
+    bool ok = true;
+    for (int j = 0; j < k && ok; ++j) {
+      Eigen::VectorXcd w = es.eigenvectors().col(j);
+      if (std::abs(w(0)) < 1e-12) {
+        ok = false;
+        break;
+      }
+      w /= w(0);  // omega(identity) = 1
+      double s = 0.0;
+      for (int c = 0; c < k; ++c) {
+        s += std::norm(w(c)) / static_cast<double>(classes[static_cast<std::size_t>(c)].size());
+      }
+      const double d2 = static_cast<double>(n) / s;
+      const long long d = std::llround(std::sqrt(d2));
+      ok = d >= 1 && std::abs(d2 - static_cast<double>(d * d)) < 1e-6 * d2 && n % d == 0;
+      degrees.push_back(static_cast<int>(d));
+      sum += d * d;
+    }
+    if (!ok || sum != n) continue;
+    std::sort(degrees.begin(), degrees.end());
+    return degrees;
+  }
+  return {};
+}
+
+DixonCost dixon_cost_estimate(int n) {
+  const double nn = n;
+  DixonCost c;
+  c.seconds = kDixonSecondsPerCube * nn * nn * nn;
+  c.bytes = kDixonBytesPerSquare * nn * nn;
+  return c;
 }
 
 Eigen::MatrixXcd IrrepSet::character_table() const {

@@ -42,13 +42,17 @@ double mp_task_bytes(const TaskShape& t) {
 
 }  // namespace
 
-TaskShape task_shape(const Group& g) {
+TaskShape task_shape(const Group& g, bool irreps_at_any_order) {
   TaskShape t;
   t.order = g.order();
   if (g.is_abelian()) {
     t.mp = MpKind::kCharacters;
-  } else if (g.order() <= GroupContext::kMaxIrrepOrder) {
+  } else if (GroupContext::builds_irreps(g, irreps_at_any_order)) {
     t.mp = MpKind::kIrreps;
+    for (int d : character_degrees(g)) {
+      t.max_degree = std::max(t.max_degree, d);
+      t.sum_d6 += std::pow(static_cast<double>(d), 6.0);
+    }
   }
   return t;
 }
@@ -129,14 +133,23 @@ ResourceEstimate estimate_resources(const TaskShape& task, const RunConfig& cfg,
   } else if (task.mp == MpKind::kIrreps) {
     // IrrepPotentials::summarize: centred a, b, c, gamma, the square terms, the energy and two
     // temporaries (9 q_local x n in f64), the K block (<= 8 MiB unless one row of it is larger),
-    // the reduction buffer (~ n^3 doubles), then per irrep the contractions to M_tau.
-    d = max_irrep_dim_bound(task.order);
+    // one chunk of W (IrrepPotentials::kChunkBytes, at least one element x: n (n-1) doubles)
+    // and the extras reduced with the first, the accumulators of every M_tau (sum_tau d_tau^6
+    // complex numbers, at most d^4 n with the largest dimension d), a chunk's contraction, and
+    // at the end one M_tau.
+    d = task.max_degree > 0 ? task.max_degree : max_irrep_dim_bound(task.order);
     const double chunk = std::clamp(std::floor(1048576.0 / std::max(1.0, ql * n)), 1.0, n);
     const double k_block = 8.0 * ql * chunk * n;
-    const double buf = 8.0 * (n2 * (n - 1.0) + 2.0 * n * (n - 1.0) + n + 1.0);
+    const double per_x = 8.0 * n * (n - 1.0);
+    const double cx = std::clamp(
+        std::floor(static_cast<double>(IrrepPotentials::kChunkBytes) / per_x), 1.0, n);
+    const double buf = cx * per_x;
+    const double extras = 8.0 * (2.0 * n * (n - 1.0) + n + 1.0);
     const double d2 = d * d;
-    const double contract = 32.0 * d2 * d2 * n + 48.0 * d2 * d2 * d2;
-    mp = std::max(72.0 * ql * n + k_block, contract) + buf * (ranks > 1 ? 2.0 : 1.0);
+    // A complex pair's two members each hold d^4 x 2 d^2: at most twice sum d^6.
+    const double accumulators = task.sum_d6 > 0.0 ? 32.0 * task.sum_d6 : 32.0 * d2 * d2 * n;
+    mp = 72.0 * ql * n + k_block + (buf + extras) * (ranks > 1 ? 2.0 : 1.0) + extras +
+         accumulators + 2.0 * buf + 48.0 * d2 * d2 * d2;
   }
   m.measurement = std::max(eval, z + 24.0 * ql + std::max(72.0 * n2, mp));
   // Memory a measurement allocates afresh (the kernel zeroes every new page): its temporaries,

@@ -41,10 +41,18 @@ const char* to_string(RunStatus s) {
   return "failed";
 }
 
-const GroupContext& GroupContextCache::get(const std::string& group_spec) {
+const GroupContext& GroupContextCache::get(const std::string& group_spec,
+                                           bool irreps_at_any_order) {
   auto it = tasks_.find(group_spec);
   if (it == tasks_.end()) {
-    it = tasks_.emplace(group_spec, std::make_unique<GroupContext>(make_group(group_spec))).first;
+    it = tasks_
+             .emplace(group_spec, std::make_unique<GroupContext>(make_group(group_spec),
+                                                                 irreps_at_any_order))
+             .first;
+  } else if (irreps_at_any_order && it->second->irreps() == nullptr &&
+             GroupContext::builds_irreps(it->second->group(), true)) {
+    // A context built without irreps (beyond kMaxIrrepOrder) is rebuilt with them.
+    it->second = std::make_unique<GroupContext>(it->second->group(), true);
   }
   return *it->second;
 }
@@ -201,7 +209,7 @@ RunOutcome execute_run(const RunConfig& cfg, Reducer& reducer, GroupContextCache
                        const LogCallback& on_log, Eigen::MatrixXd* particles,
                        RunControl* control) {
   cfg.validate();
-  const GroupContext& task = cache.get(cfg.group);
+  const GroupContext& task = cache.get(cfg.group, cfg.train.potentials == Potentials::kFull);
   const auto subgroup = make_subgroup(task.group(), cfg.augment);
   const Split split = make_split(task.group(), cfg.data_fraction, subgroup, cfg.train.seed);
 
@@ -214,6 +222,8 @@ RunOutcome execute_run(const RunConfig& cfg, Reducer& reducer, GroupContextCache
   // The same decision train() makes; groups without characters measure their irreps.
   if (task.dual() != nullptr) {
     out.potentials_note = potentials_note(cfg.train, out.group_order, out.train_pairs);
+  } else {
+    out.potentials_note = irreps_note(task);
   }
   out.kernels = team_kernels(reducer);
   out.result = cfg.train.precision == Precision::kF32

@@ -9,6 +9,7 @@
 #include "kernels/kernels.hpp"
 #include "symsweep/core/error.hpp"
 #include "symsweep/core/hessian.hpp"
+#include "symsweep/core/resources.hpp"
 
 namespace symsweep::core {
 
@@ -134,10 +135,15 @@ void TrainConfig::validate() const {
   }
 }
 
-GroupContext::GroupContext(Group g) : group_(std::move(g)), all_(core::all_pairs(group_)) {
+bool GroupContext::builds_irreps(const Group& g, bool irreps_at_any_order) {
+  return !g.is_abelian() && (irreps_at_any_order || g.order() <= kMaxIrrepOrder);
+}
+
+GroupContext::GroupContext(Group g, bool irreps_at_any_order)
+    : group_(std::move(g)), all_(core::all_pairs(group_)) {
   if (group_.is_abelian()) {
     dual_.emplace(group_);
-  } else if (group_.order() <= kMaxIrrepOrder) {
+  } else if (builds_irreps(group_, irreps_at_any_order)) {
     irreps_ = std::make_unique<IrrepSet>(group_);
     irrep_potentials_ = std::make_unique<IrrepPotentials>(*irreps_);
   }
@@ -175,6 +181,18 @@ std::string potentials_note(const TrainConfig& cfg, int n, std::size_t train_pai
          cost + " training steps each, more than " +
          std::to_string(static_cast<int>(kMaxMeasureSteps)) +
          "; potentials = full measures them anyway";
+}
+
+std::string irreps_note(const GroupContext& task) {
+  if (task.dual() != nullptr || task.irreps() != nullptr) return "";
+  const int n = task.group().order();
+  const DixonCost cost = dixon_cost_estimate(n);
+  return "no irrep metrics (binary_gap, off_target_energy, irrep_concentration, per-irrep rho): "
+         "group \"" + task.group().spec() + "\" has " + std::to_string(n) +
+         " elements, more than " + std::to_string(GroupContext::kMaxIrrepOrder) +
+         ", and no closed-form characters; its irreps (Dixon's method, once per group and rank) "
+         "would take about " + format_seconds(cost.seconds) + " and " + format_bytes(cost.bytes) +
+         " on a core like the README's; potentials = full measures them anyway";
 }
 
 double mp_scale(const Head& head, int n, std::int64_t q) {

@@ -86,7 +86,7 @@ nlohmann::json report_network(const core::Group& g, const Eigen::MatrixXd& z,
   cfg.potentials = core::parse_potentials(o.potentials);
   cfg.validate();
 
-  const core::GroupContext task(g);
+  const core::GroupContext task(g, cfg.potentials == core::Potentials::kFull);
   core::Split split;
   split.train = core::all_pairs(g);
   split.sampled = split.train.size();
@@ -94,7 +94,9 @@ nlohmann::json report_network(const core::Group& g, const Eigen::MatrixXd& z,
   const core::Particles<double> p =
       core::particles_from_stacked<double>(z, core::shard_range(cfg.width, 1, 0));
   const bool full = core::measures_full_potentials(cfg, n, split.train.size());
-  const std::string note = full ? std::string() : core::potentials_note(cfg, n, split.train.size());
+  const std::string note = task.dual() == nullptr ? core::irreps_note(task)
+                           : full ? std::string()
+                                  : core::potentials_note(cfg, n, split.train.size());
   const core::StepMetrics m = core::measure(task, split, p, core::invariants(z), 0, reducer, full,
                                             core::head_of(cfg, g));
 
@@ -112,7 +114,7 @@ nlohmann::json report_network(const core::Group& g, const Eigen::MatrixXd& z,
     for (auto it = metrics.begin(); it != metrics.end(); ++it) {
       if (!step_only(it.key())) j[it.key()] = it.value();
     }
-    j["potentials_note"] = full ? nlohmann::json(nullptr) : nlohmann::json(note);
+    j["potentials_note"] = note.empty() ? nlohmann::json(nullptr) : nlohmann::json(note);
     return j;
   }
   fmt::print("{} (n = {}), q = {}, {} / {}: loss {:.6g}, accuracy {:.4f} on all {} pairs\n",
@@ -120,7 +122,7 @@ nlohmann::json report_network(const core::Group& g, const Eigen::MatrixXd& z,
              split.train.size());
   fmt::print("  effective dim {:.3f}\n", m.effective_dim);
   print_potentials(m);
-  if (!full) fmt::print(stderr, "symsweep: note: {}\n", note);
+  if (!note.empty()) fmt::print(stderr, "symsweep: note: {}\n", note);
   if (m.rho_kkk) {
     fmt::print("  |rho_kkk| by k:");
     for (std::size_t k = 0; k < m.rho_kkk->size(); ++k) {

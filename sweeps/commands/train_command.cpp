@@ -211,7 +211,8 @@ void print_potentials(const core::StepMetrics& m) {
                  v.indicator, v.rho, v.gap);
     }
   } else {
-    fmt::print("  monomial potentials: n/a (group larger than {} without characters)\n",
+    fmt::print("  monomial potentials: n/a (more than {} elements without closed-form "
+               "characters: see the note)\n",
                core::GroupContext::kMaxIrrepOrder);
   }
 }
@@ -268,7 +269,8 @@ void validate_train(TrainOptions& o) {
   // Before anything is allocated: every rank of the world is in the one team.
   const int ranks = launcher_world_size();
   try {
-    o.warnings = check_train_resources(o.run, core::task_shape(group),
+    o.warnings = check_train_resources(
+        o.run, core::task_shape(group, o.run.train.potentials == core::Potentials::kFull),
                                        static_cast<int>(subgroup.size()), ranks,
                                        !o.save_particles.empty(), limit);
   } catch (const InputError& e) {

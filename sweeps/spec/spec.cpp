@@ -677,7 +677,14 @@ SweepSpec parse_spec(const std::string& text, const std::string& path, const Spe
       }
       // Canonical spellings, so that equal configurations hash equally.
       c.group = group.spec();
-      spec.tasks.emplace(group.spec(), core::task_shape(group));
+      // One shape per group (its character degrees are computed once); a run with
+      // potentials = full builds the irreps of a group beyond GroupContext::kMaxIrrepOrder.
+      const bool any_order = c.train.potentials == core::Potentials::kFull;
+      if (auto it = spec.tasks.find(group.spec()); it == spec.tasks.end()) {
+        spec.tasks.emplace(group.spec(), core::task_shape(group, any_order));
+      } else if (any_order && it->second.mp == core::MpKind::kNone) {
+        it->second = core::task_shape(group, true);
+      }
       if (augment_order == 1) c.augment = "none";
       for (std::uint64_t seed : spec.seeds) {
         PlannedRun r;

@@ -284,6 +284,12 @@ void check_group(const GapGroup& gap) {
   }
   const IrrepSet& set = *irreps;
 
+  // character_degrees (class multiplication coefficients, no irreps) gives GAP's degrees.
+  std::vector<int> gap_degrees;
+  for (const GapCharacter& chi : gap.characters) gap_degrees.push_back(chi.degree);
+  std::sort(gap_degrees.begin(), gap_degrees.end());
+  EXPECT_EQ(character_degrees(*group), gap_degrees) << who << ": character_degrees";
+
   // Classes, matched by their element sets.
   const std::vector<std::vector<int>>& classes = set.classes();
   ASSERT_EQ(static_cast<int>(classes.size()), k) << who << ": number of conjugacy classes";

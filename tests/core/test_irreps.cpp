@@ -342,16 +342,20 @@ TEST(IrrepPotentials, EqualsTheAbelianCodeOnProductGroups) {
 }
 
 /// A team simulated in one process: in the first pass every shard adds its partial sums into
-/// `total`; in the second pass each shard's sum() returns `total`, as an allreduce would.
+/// `totals` (one per reducer.sum call of a summarize, by position); in the second pass each
+/// shard's sum() returns the totals, as an allreduce would. begin() starts a summarize.
 class TwoPassReducer final : public Reducer {
  public:
   bool replay = false;
   int calls = 0;
-  std::vector<double> total;
+  std::size_t index = 0;
+  std::vector<std::vector<double>> totals;
+  void begin() { index = 0; }
   void sum(float*, std::size_t) override { ADD_FAILURE() << "unexpected float sum"; }
   void sum(double* data, std::size_t count) override {
     ++calls;
-    if (total.empty()) total.assign(count, 0.0);
+    if (totals.size() <= index) totals.emplace_back(count, 0.0);
+    std::vector<double>& total = totals[index++];
     ASSERT_EQ(total.size(), count);
     for (std::size_t i = 0; i < count; ++i) {
       if (replay) {
@@ -366,35 +370,116 @@ class TwoPassReducer final : public Reducer {
   int rank() const override { return 0; }
 };
 
-TEST(IrrepPotentials, ShardedSummaryEqualsTheWholeOneWithOneReduction) {
+void expect_same_summary(const IrrepMpSummary& part, const IrrepMpSummary& whole, int irreps) {
+  const double scale = whole.l.cwiseAbs().maxCoeff();
+  EXPECT_NEAR(part.full_loss_sum_from_mps, whole.full_loss_sum_from_mps,
+              1e-12 * whole.full_loss_sum_from_mps);
+  EXPECT_LT((part.l - whole.l).cwiseAbs().maxCoeff(), 1e-12 * scale);
+  EXPECT_LT((part.rho - whole.rho).tail(irreps - 1).cwiseAbs().maxCoeff(), 1e-12 * scale);
+  EXPECT_LT((part.gap - whole.gap).tail(irreps - 1).cwiseAbs().maxCoeff(), 1e-12 * scale);
+  EXPECT_NEAR(part.concentration, whole.concentration, 1e-12);
+  EXPECT_NEAR(part.off_target_energy, whole.off_target_energy, 1e-12 * scale);
+  EXPECT_NEAR(part.binary_gap, whole.binary_gap, 1e-12 * scale);
+}
+
+TEST(IrrepPotentials, ShardedSummaryEqualsTheWholeOne) {
   const Group g = make_group("symmetric:4");
   const IrrepSet irreps(g);
-  const IrrepPotentials pot(irreps);
-  const std::int64_t q = 23;
-  const Eigen::MatrixXd z = test::random_particles(q, g.order(), 4).array() + 0.2;
-  LocalReducer local;
-  const IrrepMpSummary whole = pot.summarize(z, q, local);
-  TwoPassReducer team;
-  for (bool replay : {false, true}) {
-    team.replay = replay;
-    for (int rank = 0; rank < 3; ++rank) {
-      const ShardRange s = shard_range(q, 3, rank);
-      const IrrepMpSummary part = pot.summarize(z.middleRows(s.offset, s.count), q, team);
-      if (!replay) continue;
-      const double scale = whole.l.cwiseAbs().maxCoeff();
-      EXPECT_NEAR(part.full_loss_sum_from_mps, whole.full_loss_sum_from_mps,
-                  1e-12 * whole.full_loss_sum_from_mps);
-      EXPECT_LT((part.l - whole.l).cwiseAbs().maxCoeff(), 1e-12 * scale);
-      EXPECT_LT((part.rho - whole.rho).tail(irreps.size() - 1).cwiseAbs().maxCoeff(),
-                1e-12 * scale);
-      EXPECT_LT((part.gap - whole.gap).tail(irreps.size() - 1).cwiseAbs().maxCoeff(),
-                1e-12 * scale);
-      EXPECT_NEAR(part.concentration, whole.concentration, 1e-12);
-      EXPECT_NEAR(part.off_target_energy, whole.off_target_energy, 1e-12 * scale);
+  // One reduction (the default chunk holds all of W for S_4) and six (4 elements x each).
+  for (const std::size_t chunk : {IrrepPotentials::kChunkBytes, std::size_t{4 * 8 * 24 * 23}}) {
+    const IrrepPotentials pot(irreps, chunk);
+    const std::int64_t q = 23;
+    const Eigen::MatrixXd z = test::random_particles(q, g.order(), 4).array() + 0.2;
+    LocalReducer local;
+    const IrrepMpSummary whole = pot.summarize(z, q, local);
+    TwoPassReducer team;
+    for (bool replay : {false, true}) {
+      team.replay = replay;
+      for (int rank = 0; rank < 3; ++rank) {
+        const ShardRange s = shard_range(q, 3, rank);
+        team.begin();
+        const IrrepMpSummary part = pot.summarize(z.middleRows(s.offset, s.count), q, team);
+        EXPECT_EQ(team.index, pot.reduction_sizes().size());
+        if (replay) expect_same_summary(part, whole, irreps.size());
+      }
+    }
+    // reduction_sizes() says how many reducer.sum calls a summarize makes, and their sizes.
+    EXPECT_EQ(team.calls, 6 * static_cast<int>(pot.reduction_sizes().size()));
+    ASSERT_EQ(team.totals.size(), pot.reduction_sizes().size());
+    for (std::size_t i = 0; i < team.totals.size(); ++i) {
+      EXPECT_EQ(team.totals[i].size(), pot.reduction_sizes()[i]);
+    }
+    EXPECT_EQ(pot.reduction_sizes().size(), chunk == IrrepPotentials::kChunkBytes ? 1u : 6u);
+  }
+}
+
+// W reduced a few elements x at a time gives the summary of W reduced at once, whatever the
+// chunk (one x, a chunk that does not divide n), for real irreps, complex-conjugate pairs
+// (alternating:4) and quaternionic ones (quaternion), at particles with non-zero means.
+TEST(IrrepPotentials, ChunkedReductionsGiveTheSameSummary) {
+  for (const char* spec : {"symmetric:4", "alternating:4", "quaternion", "alternating:5"}) {
+    const Group g = make_group(spec);
+    const IrrepSet irreps(g);
+    const int n = g.order();
+    const IrrepPotentials whole_pot(irreps);
+    ASSERT_EQ(whole_pot.reduction_sizes().size(), 1u) << spec;
+    const std::int64_t q = 17;
+    const Eigen::MatrixXd z = test::random_particles(q, n, 9).array() + 0.3;
+    LocalReducer local;
+    const IrrepMpSummary whole = whole_pot.summarize(z, q, local);
+    const std::size_t per_x = 8 * static_cast<std::size_t>(n) * (n - 1);
+    for (const std::size_t chunk : {std::size_t{1}, 5 * per_x, 7 * per_x + 3}) {
+      const IrrepPotentials pot(irreps, chunk);
+      const Eigen::Index cx = pot.chunk_elements();
+      EXPECT_EQ(cx, chunk == 1 ? 1 : static_cast<Eigen::Index>(chunk / per_x)) << spec;
+      EXPECT_EQ(pot.reduction_sizes().size(), static_cast<std::size_t>((n + cx - 1) / cx));
+      EXPECT_EQ(pot.reduction_size(), whole_pot.reduction_size());
+      SCOPED_TRACE(std::string(spec) + " chunk " + std::to_string(cx));
+      expect_same_summary(pot.summarize(z, q, local), whole, irreps.size());
     }
   }
-  EXPECT_EQ(team.calls, 6);  // one reducer.sum per summarize
-  EXPECT_EQ(team.total.size(), pot.reduction_size());
+}
+
+// character_degrees (class multiplication coefficients only) gives the degrees of the irreps
+// Dixon's method builds, abelian groups included.
+TEST(CharacterDegrees, AreTheIrrepsDegrees) {
+  for (const char* spec : {"symmetric:3", "symmetric:4", "symmetric:5", "alternating:5",
+                           "dihedral:7", "dihedral:12", "quaternion", "product:3x4",
+                           "cyclic:9"}) {
+    const Group g = make_group(spec);
+    const IrrepSet irreps(g);
+    std::vector<int> expected;
+    for (const Irrep& r : irreps.irreps()) expected.push_back(r.dim);
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(character_degrees(g), expected) << spec;
+  }
+}
+
+// Beyond 256 elements verify_irreps checks the first row of every product (docs/irreps.md);
+// like the check of every row below that, it passes on Dixon's irreps and fails when one
+// entry of one matrix is off, in any row.
+TEST(VerifyIrreps, FindsAWrongEntryInAnyRowAtEitherSize) {
+  for (const char* spec : {"dihedral:5", "dihedral:130"}) {
+    const Group g = make_group(spec);
+    const IrrepSet irreps(g);
+    const int classes = static_cast<int>(irreps.classes().size());
+    const IrrepCheck good = verify_irreps(g, irreps.irreps(), classes);
+    EXPECT_TRUE(good.ok(1e-10)) << spec << ": " << good.max_error();
+    int two = -1;  // an irrep of degree 2
+    for (int i = 0; i < irreps.size() && two < 0; ++i) {
+      if (irreps[i].dim == 2) two = i;
+    }
+    ASSERT_GE(two, 0);
+    for (int row : {0, 1}) {
+      std::vector<Irrep> bad = irreps.irreps();
+      // Rotate row `row` of rho(x) for one x: still unitary, no longer a homomorphism.
+      const int x = 3;
+      bad[static_cast<std::size_t>(two)].rho[x].row(row) *= std::complex<double>(0.0, 1.0);
+      const IrrepCheck chk = verify_irreps(g, bad, classes);
+      EXPECT_GT(chk.homomorphism, 1e-3) << spec << " row " << row;
+      EXPECT_FALSE(chk.ok(1e-9)) << spec << " row " << row;
+    }
+  }
 }
 
 TEST(IrrepPotentials, RejectsBadShapes) {

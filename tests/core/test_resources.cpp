@@ -2,7 +2,11 @@
 // real trainings is checked in tests/sweeps/test_cli.cpp, against the real binary.)
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+
 #include "symsweep/core/group.hpp"
+#include "symsweep/core/irreps.hpp"
 #include "symsweep/core/model.hpp"
 #include "symsweep/core/resources.hpp"
 
@@ -22,8 +26,42 @@ TEST(Resources, TaskShapeFollowsTheTask) {
   EXPECT_EQ(task_shape(make_group("product:2x3")).mp, MpKind::kCharacters);
   EXPECT_EQ(task_shape(make_group("dihedral:2")).mp, MpKind::kCharacters);  // Z_2 x Z_2
   EXPECT_EQ(task_shape(make_group("symmetric:4")).mp, MpKind::kIrreps);
-  EXPECT_EQ(task_shape(make_group("dihedral:200")).mp, MpKind::kNone);  // 400 > 256
-  EXPECT_EQ(task_shape(make_group("dihedral:200")).order, 400);
+  // D_200: 4 linear characters and 99 of degree 2, found without building irreps.
+  const TaskShape d200 = task_shape(make_group("dihedral:200"));
+  EXPECT_EQ(d200.mp, MpKind::kIrreps);
+  EXPECT_EQ(d200.order, 400);
+  EXPECT_EQ(d200.max_degree, 2);
+  EXPECT_DOUBLE_EQ(d200.sum_d6, 4.0 + 99.0 * 64.0);
+  // Beyond GroupContext::kMaxIrrepOrder: no MPs, unless a run asks for them (potentials = full).
+  const Group d1025 = make_group("dihedral:1025");
+  EXPECT_EQ(task_shape(d1025).mp, MpKind::kNone);
+  EXPECT_EQ(task_shape(d1025).max_degree, 0);
+  EXPECT_EQ(task_shape(d1025, true).mp, MpKind::kIrreps);
+  EXPECT_EQ(task_shape(d1025, true).max_degree, 2);
+}
+
+// The known degrees size a logged step's M_tau accumulators (sum d^6), far below the bound
+// from the order alone (the largest divisor d of n with d^2 < n).
+TEST(Resources, KnownDegreesSizeTheIrrepMeasurement) {
+  const Group s5 = make_group("symmetric:5");
+  const RunConfig c = config("symmetric:5", 64, 0.5);
+  TaskShape known = task_shape(s5), bounded = known;
+  bounded.max_degree = 0;
+  bounded.sum_d6 = 0.0;
+  const IrrepSet irreps(s5);
+  double sum_d6 = 0.0;
+  int largest = 0;
+  for (const Irrep& r : irreps.irreps()) {
+    sum_d6 += std::pow(r.dim, 6.0);
+    largest = std::max(largest, r.dim);
+  }
+  EXPECT_EQ(known.max_degree, largest);
+  EXPECT_DOUBLE_EQ(known.sum_d6, sum_d6);
+  const double with_degrees = estimate_resources(known, c).memory.measurement;
+  const double with_bound = estimate_resources(bounded, c).memory.measurement;
+  EXPECT_LT(with_degrees, with_bound);
+  // It holds the M_tau accumulators: 16 bytes per entry, twice for a complex pair's members.
+  EXPECT_GE(with_degrees, 32.0 * sum_d6);
 }
 
 TEST(Resources, TheTrainingBuffersScaleWithTheShardAndThePrecision) {

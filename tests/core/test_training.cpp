@@ -1,6 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <string>
+
+#include "symsweep/core/diagnostics.hpp"
 #include "symsweep/core/error.hpp"
+#include "symsweep/core/irreps.hpp"
+#include "symsweep/core/resources.hpp"
 #include "symsweep/core/train.hpp"
 
 namespace symsweep::core {
@@ -103,11 +109,61 @@ TEST(Learning, NonAbelianGroupsReportIrrepPotentials) {
   EXPECT_EQ((*s3.irreps)[1].dim, 2);
   EXPECT_TRUE(s3.binary_gap.has_value());
   EXPECT_TRUE(s3.off_target_energy.has_value());
-  // Beyond GroupContext::kMaxIrrepOrder the metrics are null, never zeros.
-  const StepMetrics big = run("dihedral:200", 0.5, cfg, Precision::kF32).log.back();
-  EXPECT_FALSE(big.irreps.has_value());
-  EXPECT_FALSE(big.binary_gap.has_value());
-  EXPECT_FALSE(big.max_offtarget_mp.has_value());
+  // D_200 (400 elements, beyond the former limit of 256) has its irrep metrics.
+  const StepMetrics d200 = run("dihedral:200", 0.5, cfg, Precision::kF32).log.back();
+  ASSERT_TRUE(d200.irreps.has_value());
+  EXPECT_EQ(d200.irreps->size(), 3u + 99u);  // the non-trivial linear characters, 99 of degree 2
+  EXPECT_TRUE(d200.binary_gap.has_value());
+}
+
+// Beyond GroupContext::kMaxIrrepOrder a non-abelian group's metrics are null, never zeros, and
+// the note says why and what the irreps would cost; irreps_at_any_order builds them anyway.
+TEST(Learning, BeyondTheIrrepLimitTheMetricsAreNullAndTheNoteSaysWhy) {
+  const int half = GroupContext::kMaxIrrepOrder / 2 + 1;  // D_half: 2 half > the limit
+  const Group g = make_group("dihedral:" + std::to_string(half));
+  ASSERT_GT(g.order(), GroupContext::kMaxIrrepOrder);
+  EXPECT_FALSE(GroupContext::builds_irreps(g, false));
+  EXPECT_TRUE(GroupContext::builds_irreps(g, true));
+  EXPECT_FALSE(GroupContext::builds_irreps(make_group("cyclic:4096"), true));  // characters
+  const GroupContext task(g);
+  ASSERT_EQ(task.irreps(), nullptr);
+  // A few pairs keep the measurement cheap; the metrics' presence does not depend on them.
+  Split split;
+  for (int i = 0; i < 8; ++i) split.train.push(i, 3 * i, g.mul(i, 3 * i));
+  for (int i = 8; i < 12; ++i) split.test.push(i, i, g.mul(i, i));
+  split.sampled = split.train.size();
+  const auto p = init_particles<float>(g.order(), 4, ShardRange{0, 4}, 0.3, 1);
+  LocalReducer local;
+  const StepMetrics m =
+      measure(task, split, p, invariants(p.stacked()), 0, local, true, Head{});
+  EXPECT_FALSE(m.irreps.has_value());
+  EXPECT_FALSE(m.binary_gap.has_value());
+  EXPECT_FALSE(m.off_target_energy.has_value());
+  EXPECT_FALSE(m.max_offtarget_mp.has_value());
+  EXPECT_TRUE(std::isfinite(m.train_loss));
+  const std::string note = irreps_note(task);
+  EXPECT_NE(note.find(std::to_string(g.order()) + " elements"), std::string::npos) << note;
+  EXPECT_NE(note.find("more than " + std::to_string(GroupContext::kMaxIrrepOrder)),
+            std::string::npos)
+      << note;
+  EXPECT_NE(note.find("potentials = full"), std::string::npos) << note;
+  EXPECT_NE(note.find(format_seconds(dixon_cost_estimate(g.order()).seconds)), std::string::npos)
+      << note;
+  // No note where there are irreps or characters.
+  EXPECT_EQ(irreps_note(GroupContext(make_group("symmetric:3"))), "");
+  EXPECT_EQ(irreps_note(GroupContext(make_group("cyclic:5"))), "");
+}
+
+// The cache builds a context without irreps beyond the limit; a context with irreps is not
+// rebuilt when a run asks for them. (Rebuilding one beyond the limit means Dixon's method on
+// more than 2048 elements, minutes: not in the suite.)
+TEST(Learning, TheContextCacheBuildsIrrepsWhenARunAsksForThem) {
+  GroupContextCache cache;
+  const std::string spec = "dihedral:" + std::to_string(GroupContext::kMaxIrrepOrder / 2 + 1);
+  EXPECT_EQ(cache.get(spec).irreps(), nullptr);
+  const GroupContext* small = &cache.get("symmetric:3");
+  EXPECT_EQ(&cache.get("symmetric:3", true), small);
+  EXPECT_NE(small->irreps(), nullptr);
 }
 
 // docs/potentials.md / issue: S_4 with full data, q 512, the AdamW settings above, drives every

@@ -151,9 +151,18 @@ TEST(Train, NullsWhereAValueDoesNotExist) {
   EXPECT_TRUE(js3["rho_kkk"].is_null());
   EXPECT_EQ(js3["irreps"].size(), 2u);
   EXPECT_FALSE(js3["binary_gap"].is_null());
-  const Result big = run("train --group dihedral:200 --width 8 --steps 2 --json");
+  // D_1025 (2050 elements) is beyond GroupContext::kMaxIrrepOrder: null metrics, and the note
+  // (stderr and JSON) names the order and what Dixon's method would cost.
+  const Result big =
+      run("train --group dihedral:1025 --width 4 --steps 1 --data-fraction 0.001 --json");
   ASSERT_EQ(big.code, 0) << big.err;
-  EXPECT_TRUE(nlohmann::json::parse(big.out)["binary_gap"].is_null());
+  const auto jb = nlohmann::json::parse(big.out);
+  EXPECT_TRUE(jb["binary_gap"].is_null());
+  EXPECT_TRUE(jb["irreps"].is_null());
+  ASSERT_TRUE(jb["potentials_note"].is_string()) << big.out;
+  EXPECT_NE(jb["potentials_note"].get<std::string>().find("2050 elements, more than 2048"),
+            std::string::npos);
+  EXPECT_NE(big.err.find("symsweep: note: no irrep metrics"), std::string::npos) << big.err;
 }
 
 // A logged step whose full MP set would cost more than ten training steps (Z_23 at f = 0.05:

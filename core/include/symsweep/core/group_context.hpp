@@ -13,15 +13,19 @@
 
 namespace symsweep::core {
 
-/// Group-level context every run on that group shares: the group, its dual (abelian groups
-/// with cyclic factors) or its irreducible representations (every other group up to
-/// kMaxIrrepOrder elements), and the all-pairs sample set. Built once per group.
+/// Group-level context every run on that group shares: the group, its dual (abelian groups)
+/// or its irreducible representations (every other group up to kMaxIrrepOrder elements, or of
+/// any order when asked), and the all-pairs sample set. Built once per group.
 class GroupContext {
  public:
-  /// Larger groups without characters get no MP metrics (the irreps cost O(n^3) to build and
-  /// each logged step O(q n^3)).
-  static constexpr int kMaxIrrepOrder = 256;
-  explicit GroupContext(Group g);
+  /// Beyond this order a group without closed-form characters gets no MP metrics unless
+  /// asked (potentials = full): Dixon's method costs O(n^3) once per group and rank
+  /// (dixon_cost_estimate), a logged step O(q n^3) (README, "Irreps at every size").
+  static constexpr int kMaxIrrepOrder = 2048;
+  /// `irreps_at_any_order`: build the irreps of a non-abelian group beyond kMaxIrrepOrder too.
+  explicit GroupContext(Group g, bool irreps_at_any_order = false);
+  /// Whether a GroupContext(g, irreps_at_any_order) builds irreps (non-abelian groups only).
+  static bool builds_irreps(const Group& g, bool irreps_at_any_order);
   const Group& group() const { return group_; }
   const DualGroup* dual() const { return dual_ ? &*dual_ : nullptr; }
   const IrrepSet* irreps() const { return irreps_.get(); }

@@ -59,22 +59,32 @@ struct IrrepMpSummary {
 /// docs/potentials.md (with zero-mean weights it is the plain formula).
 ///
 /// Cost per call: local 2 q_local n^3 flops (one GEMM, the same as a forward pass over all
-/// n^2 pairs, ~0.7 of a training step at f = 0.5), one reducer.sum of
-/// reduction_size() ~ n^3 doubles (S_5: 1.74 M, 14 MB), then O(n^2 sum_tau d_tau^4) on every
-/// rank for the M_tau.
+/// n^2 pairs, ~0.7 of a training step at f = 0.5), reducer.sum calls of reduction_sizes(),
+/// n^3 doubles in all (S_5: 1.74 M, 14 MB, one call), then O(n^2 sum_tau d_tau^4 +
+/// n sum_tau d_tau^6) on every rank for the M_tau. Memory: one chunk of W (kChunkBytes) and
+/// the M_tau accumulators (sum_tau d_tau^6 complex numbers; S_6: about 330 MB).
 class IrrepPotentials {
  public:
   /// Throws symsweep::Error if the irreps do not yield an orthonormal adapted basis.
-  explicit IrrepPotentials(const IrrepSet& irreps);
+  /// W is reduced a few elements x at a time, about `chunk_bytes` per reduction (at least one
+  /// x: n^2 (n-1) / n doubles), so memory stays O(n^2 chunk + sum_tau d_tau^6) instead of n^3.
+  explicit IrrepPotentials(const IrrepSet& irreps, std::size_t chunk_bytes = kChunkBytes);
+  static constexpr std::size_t kChunkBytes = std::size_t{64} << 20;
 
-  /// Collective on the reducer (exactly one reducer.sum call): the summary of the network whose
+  /// Collective on the reducer (one reducer.sum call per entry of reduction_sizes(), the same
+  /// on every rank): the summary of the network whose
   /// local particles are the rows of `z` (local_count x 3n, w_a | w_b | w_c) and whose global
   /// width is `q`. Every rank returns the same numbers. Throws InputError on bad shapes.
   IrrepMpSummary summarize(const Eigen::Ref<const Eigen::MatrixXd>& z, std::int64_t q,
                            Reducer& reducer) const;
 
-  /// Number of doubles summed by the one reducer.sum call of summarize().
+  /// The sizes (doubles) of summarize()'s reducer.sum calls, in order, and their total.
+  std::vector<std::size_t> reduction_sizes() const;
   std::size_t reduction_size() const;
+  /// Elements x per reduction.
+  Eigen::Index chunk_elements() const;
+  /// Bytes summarize() holds at its peak on a rank with q_local particles (an estimate).
+  double working_bytes(std::int64_t q_local) const;
 
   int order() const { return n_; }
 
@@ -97,6 +107,7 @@ class IrrepPotentials {
 
   int n_ = 0;
   int irreps_ = 0;
+  std::size_t chunk_bytes_ = kChunkBytes;
   Eigen::MatrixXd basis_;  ///< n x (n-1) orthonormal, columns grouped by block
   std::vector<Block> blocks_;
   std::vector<Member> members_;

@@ -41,6 +41,22 @@ struct IrrepCheck {
   double max_error() const;
 };
 
+/// What building an IrrepSet of a group of order n costs on one core: a model fitted to
+/// tests/bench/dixon.sh on the README's machine (time ~ n^3, memory ~ n^2), an estimate only.
+struct DixonCost {
+  double seconds = 0.0;
+  double bytes = 0.0;
+};
+DixonCost dixon_cost_estimate(int n);
+
+/// The degrees of g's irreducible characters, ascending, without building any irrep: from the
+/// class multiplication coefficients a_{cde} (n k operations for k classes) and one k x k
+/// eigenproblem. The central characters omega_chi are the common eigenvectors of the class
+/// matrices (M_c)_{de} = a_{cde}, and d_chi^2 = n / sum_c |omega_chi(c)|^2 / |C_c|. Accepted
+/// only when every d_chi^2 is within 1e-6 (relative) of the square of a divisor of n and
+/// sum d^2 = n (a few random combinations are tried); empty otherwise.
+std::vector<int> character_degrees(const Group& g);
+
 /// The complete set of irreps of a group, computed from its Cayley table by Dixon's method
 /// (docs/irreps.md: isotypic split by a random Hermitian central element, one copy by a random
 /// Hermitian commutant element, real forms for indicator +1) and verified before use. Costs

@@ -22,7 +22,7 @@ inline constexpr double kNominalFreshBytesPerSecond = 2e9;
 
 /// Which monomial potentials a logged step of a group computes (see GroupContext).
 enum class MpKind {
-  kNone,        ///< a group without characters of more than GroupContext::kMaxIrrepOrder elements
+  kNone,        ///< a non-abelian group beyond GroupContext::kMaxIrrepOrder (potentials != full)
   kCharacters,  ///< closed-form characters (cyclic factors): the dual group
   kIrreps,      ///< every other group: irreducible representations
 };
@@ -31,10 +31,15 @@ enum class MpKind {
 struct TaskShape {
   int order = 0;
   MpKind mp = MpKind::kNone;
+  /// kIrreps: the largest irrep degree and sum_tau d_tau^6 (character_degrees), which size a
+  /// logged step's M_tau; 0 when unknown (then bounded from the order).
+  int max_degree = 0;
+  double sum_d6 = 0.0;
 };
 
-/// The shape of the GroupContext that `g` builds (no GroupContext is built).
-TaskShape task_shape(const Group& g);
+/// The shape of the GroupContext that `g` builds (no GroupContext is built);
+/// `irreps_at_any_order` as GroupContext's (a run with potentials = full).
+TaskShape task_shape(const Group& g, bool irreps_at_any_order = false);
 
 /// How a run is executed, beside its configuration.
 struct ExecutionShape {

@@ -54,8 +54,10 @@ struct RunOutcome {
 /// Not thread-safe.
 class GroupContextCache {
  public:
-  /// The GroupContext of a group spec, built on first use. Throws InputError on a bad spec.
-  const GroupContext& get(const std::string& group_spec);
+  /// The GroupContext of a group spec, built on first use (and built again with irreps when
+  /// `irreps_at_any_order` asks for the irreps a cached context left out). Throws InputError
+  /// on a bad spec.
+  const GroupContext& get(const std::string& group_spec, bool irreps_at_any_order = false);
 
  private:
   std::map<std::string, std::unique_ptr<GroupContext>> tasks_;

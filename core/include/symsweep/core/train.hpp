@@ -36,6 +36,12 @@ bool measures_full_potentials(const TrainConfig& cfg, int n, std::size_t train_p
 /// rho_kkk (for the output and the database).
 std::string potentials_note(const TrainConfig& cfg, int n, std::size_t train_pairs);
 
+/// Why the logged steps on `task`'s group measure no monomial potentials at all: a non-abelian
+/// group beyond GroupContext::kMaxIrrepOrder whose context has no irreps. Names the order, the
+/// limit, what Dixon's method would cost (dixon_cost_estimate) and potentials = full. "" when
+/// the context has irreps or closed-form characters.
+std::string irreps_note(const GroupContext& task);
+
 /// The factor kappa = gain 2nq by which the MPs of a network with output gain `head.gain` are
 /// those of its particles with w_c scaled: the MPs are reported for the function the network
 /// computes, at the scale where the symbolic solution sits at 0 and 1 (mean-field: 1).

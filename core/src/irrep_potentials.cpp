@@ -166,6 +166,13 @@ std::vector<std::size_t> IrrepPotentials::reduction_sizes() const {
   std::vector<std::size_t> sizes;
   for (std::size_t x0 = 0; x0 < n; x0 += cx) sizes.push_back(std::min(cx, n - x0) * n * r);
   sizes.front() += 2 * n * r + r + 2;  // V_a, V_b, v and the concentration ride on the first
+  // Then every member's M_tau (d^4 x d^2 complex numbers), in pieces of at most chunk_bytes_.
+  const std::size_t piece = std::max<std::size_t>(1, chunk_bytes_ / 8);
+  for (const Member& m : members_) {
+    const auto d2 = static_cast<std::size_t>(m.dim) * static_cast<std::size_t>(m.dim);
+    const std::size_t total = 2 * d2 * d2 * d2;
+    for (std::size_t off = 0; off < total; off += piece) sizes.push_back(std::min(piece, total - off));
+  }
   return sizes;
 }
 
@@ -178,18 +185,17 @@ std::size_t IrrepPotentials::reduction_size() const {
 
 double IrrepPotentials::working_bytes(std::int64_t q_local) const {
   const double n = n_, ql = static_cast<double>(std::max<std::int64_t>(q_local, 1));
-  // The accumulators (d^4 x block size complex numbers per member), then one M_tau.
-  double acc = 0.0, largest_m = 0.0;
+  // Stage 1: one chunk of W (with the extras) and a block of K (<= 8 MB); stage 2: one M_tau
+  // (16 d^6 bytes), a Khatri-Rao block (<= 32 MB) and the member's coefficients (3 ql d^2
+  // complex). Throughout: the centred weights, gamma, the square terms and the energies.
+  double stage2 = 0.0;
   for (const Member& m : members_) {
     const double d2 = static_cast<double>(m.dim) * m.dim;
-    acc += 16.0 * d2 * d2 * static_cast<double>(blocks_[static_cast<std::size_t>(m.block)].size);
-    largest_m = std::max(largest_m, 16.0 * d2 * d2 * d2);
+    stage2 = std::max(stage2, 16.0 * d2 * d2 * d2 + 48.0 * ql * d2 + 16.0 * n * d2);
   }
-  acc += largest_m;
   const double chunk = static_cast<double>(reduction_sizes().front()) * 8.0;
-  // The centred weights, gamma, the square terms and the energies (about 8 ql x n each), one
-  // block of K (<= 8 MB) and a chunk's y1 (d^2 x chunk's columns, complex).
-  return acc + chunk + 8.0 * 8.0 * ql * n + 8.0 * (1 << 20) + 2.0 * chunk;
+  const double stage1 = chunk + 8.0 * (1 << 20);
+  return 8.0 * 8.0 * ql * n + std::max(stage1, stage2 + 32.0 * (1 << 20));
 }
 
 IrrepMpSummary IrrepPotentials::summarize(const Eigen::Ref<const Eigen::MatrixXd>& z,
@@ -262,23 +268,16 @@ IrrepMpSummary IrrepPotentials::summarize(const Eigen::Ref<const Eigen::MatrixXd
     }
   }
 
-  // Per block the squared norm of its W columns; per member y2 (row b + d^2 a, column k of its
-  // block) = sum_{x, y} t_in[x, a] t_in[y, b] W[x, y, k], summed over the chunks.
+  // Stage 1: per block the squared norm of its W columns, W reduced a few x at a time.
   std::vector<double> quad_sum(blocks_.size(), 0.0);
-  std::vector<Eigen::MatrixXcd> y2(members_.size());
-  for (std::size_t i = 0; i < members_.size(); ++i) {
-    const Member& mem = members_[i];
-    const Eigen::Index d2 = static_cast<Eigen::Index>(mem.dim) * mem.dim;
-    y2[i] = Eigen::MatrixXcd::Zero(d2 * d2, blocks_[static_cast<std::size_t>(mem.block)].size);
-  }
   // K(j, (x - x0) n + y) = a_j[x] b_j[y] for a few x at a time (<= 8 MB).
   const Eigen::Index kx = std::clamp<Eigen::Index>(
       (Eigen::Index{1} << 20) / std::max<Eigen::Index>(1, ql * n), 1, cx_max);
   Eigen::MatrixXd k(ql, kx * n);
-  Eigen::MatrixXcd tmp;
-  for (Eigen::Index x0 = 0, call = 0; x0 < n; x0 += cx_max, ++call) {
+  std::size_t call = 0;
+  for (Eigen::Index x0 = 0; x0 < n; x0 += cx_max, ++call) {
     const Eigen::Index cx = std::min(cx_max, n - x0);
-    buf.assign(sizes[static_cast<std::size_t>(call)], 0.0);
+    buf.assign(sizes[call], 0.0);
     Eigen::Map<Eigen::MatrixXd> w(buf.data(), cx * n, r);  // rows (x - x0) n + y
     for (Eigen::Index k0 = 0; k0 < cx && ql > 0; k0 += kx) {
       const Eigen::Index ck = std::min(kx, cx - k0);
@@ -290,34 +289,12 @@ IrrepMpSummary IrrepPotentials::summarize(const Eigen::Ref<const Eigen::MatrixXd
     if (call == 0) std::copy(ext_v.begin(), ext_v.end(), buf.end() - extras);
     reducer.sum(buf.data(), buf.size());
     if (call == 0) std::copy(buf.end() - extras, buf.end(), ext_v.begin());
-
-    for (std::size_t b = 0; b < blocks_.size(); ++b) {
-      quad_sum[b] += w.middleCols(blocks_[b].col, blocks_[b].size).squaredNorm();
-    }
-    for (std::size_t i = 0; i < members_.size(); ++i) {
-      const Member& mem = members_[i];
-      const Block& blk = blocks_[static_cast<std::size_t>(mem.block)];
-      const Eigen::Index d2 = static_cast<Eigen::Index>(mem.dim) * mem.dim;
-      // Each W column of the chunk is an n x cx matrix (row y, column x - x0): contract y.
-      const auto wb = w.middleCols(blk.col, blk.size);
-      const Eigen::Map<const Eigen::MatrixXd, 0, Eigen::OuterStride<>> wyk(
-          wb.data(), n, cx * blk.size, Eigen::OuterStride<>(n));
-      Eigen::MatrixXcd y1(d2, cx * blk.size);  // column (x - x0) + cx k
-      if (mem.real) {
-        y1 = (mem.t_in.real().transpose() * wyk).cast<cd>();
-      } else {
-        const Eigen::MatrixXd re = mem.t_in.real().transpose() * wyk;
-        const Eigen::MatrixXd im = mem.t_in.imag().transpose() * wyk;
-        y1.real() = re;
-        y1.imag() = im;
-      }
-      const auto t_x = mem.t_in.middleRows(x0, cx);  // contract x
-      for (Eigen::Index kk = 0; kk < blk.size; ++kk) {
-        tmp.noalias() = y1.middleCols(kk * cx, cx) * t_x;
-        y2[i].col(kk) += Eigen::Map<const Eigen::VectorXcd>(tmp.data(), d2 * d2);
-      }
+    for (std::size_t bl = 0; bl < blocks_.size(); ++bl) {
+      quad_sum[bl] += w.middleCols(blocks_[bl].col, blocks_[bl].size).squaredNorm();
     }
   }
+  buf = std::vector<double>();
+  k.resize(0, 0);
 
   const double qd = static_cast<double>(q);
   const double nd = static_cast<double>(n);
@@ -329,12 +306,49 @@ IrrepMpSummary IrrepPotentials::summarize(const Eigen::Ref<const Eigen::MatrixXd
   out.off_target = Eigen::VectorXd::Zero(irreps_);
   out.concentration = conc[1] > 0.0 ? conc[0] / conc[1] : nan;
 
+  // Stage 2, per member: M_tau = (d^2 / q) sum_j alpha_j (x) beta_j (x) gammahat_j with the
+  // particles' Fourier coefficients alpha_j = a_j t_in, beta_j = b_j t_in and
+  // gammahat_j = gamma_j g_out (the same tensor as W contracted with t_in, t_in and g_out:
+  // q d^6 instead of n^2 d^4 work), summed over the local particles, then reduced in pieces.
   for (std::size_t i = 0; i < members_.size(); ++i) {
     const Member& mem = members_[i];
     const Block& blk = blocks_[static_cast<std::size_t>(mem.block)];
     const int d = mem.dim;
     const Eigen::Index d2 = static_cast<Eigen::Index>(d) * d;
     const double members = static_cast<double>(blk.members.size());
+    Eigen::MatrixXcd mt = Eigen::MatrixXcd::Zero(d2 * d2, d2);  // (b + d^2 a, c)
+    if (ql > 0) {
+      const Eigen::MatrixXd tr_in = mem.t_in.real(), ti_in = mem.t_in.imag();
+      Eigen::MatrixXcd al(ql, d2), be(ql, d2);
+      al.real() = ac * tr_in;
+      al.imag() = ac * ti_in;
+      be.real() = bc * tr_in;
+      be.imag() = bc * ti_in;
+      const Eigen::MatrixXcd ga = gamma.middleCols(blk.col, blk.size) * mem.g_out;  // ql x d^2
+      // Khatri-Rao rows a few particles at a time: p((b + d^2 a), j) = alpha_j[a] beta_j[b].
+      const Eigen::Index jc = std::clamp<Eigen::Index>(
+          static_cast<Eigen::Index>((std::size_t{32} << 20) / (16 * std::size_t(d2 * d2))), 1,
+          ql);
+      Eigen::MatrixXcd p(d2 * d2, jc);
+      for (Eigen::Index j0 = 0; j0 < ql; j0 += jc) {
+        const Eigen::Index cj = std::min(jc, ql - j0);
+        for (Eigen::Index j = 0; j < cj; ++j) {
+          for (Eigen::Index a = 0; a < d2; ++a) {
+            p.col(j).segment(a * d2, d2) = al(j0 + j, a) * be.row(j0 + j).transpose();
+          }
+        }
+        mt.noalias() += p.leftCols(cj) * ga.middleRows(j0, cj);
+      }
+    }
+    // The reduction, in pieces of at most chunk_bytes_ (std::complex is two doubles).
+    double* md = reinterpret_cast<double*>(mt.data());
+    const std::size_t total = 2 * static_cast<std::size_t>(mt.size());
+    const std::size_t piece = std::max<std::size_t>(1, chunk_bytes_ / 8);
+    for (std::size_t off = 0; off < total; off += piece, ++call) {
+      reducer.sum(md + off, std::min(piece, total - off));
+    }
+    mt *= static_cast<double>(d2) / qd;
+
     // Plancherel on the a and b axes: sum_{rho, sigma} d_rho d_sigma ||R^{rho sigma tau}||^2
     // times d_tau is the block's squared norm over n^3 q^2 (split evenly in a pair).
     const double quad =
@@ -343,12 +357,6 @@ IrrepMpSummary IrrepPotentials::summarize(const Eigen::Ref<const Eigen::MatrixXd
                       (va.middleCols(blk.col, blk.size).squaredNorm() +
                        vb.middleCols(blk.col, blk.size).squaredNorm()) /
                           (4.0 * nd * nd * members * qd * qd);
-
-    // M_tau = (d^2 / q) sum_{x, y, k} t_in[x, a] t_in[y, b] g_out[k, c] W[x, y, k].
-    Eigen::MatrixXcd mt(d2 * d2, d2);  // (b + d^2 a, c)
-    mt.noalias() = y2[i] * mem.g_out;
-    mt *= static_cast<double>(d2) / qd;
-    y2[i] = Eigen::MatrixXcd();  // done with: free it before the next member's M_tau
 
     // I_tau: ones at (A_ji, B_lj, C_il); E tr(B A C) = <M, I> / d^2.
     cd tr = 0.0;

@@ -409,7 +409,15 @@ TEST(IrrepPotentials, ShardedSummaryEqualsTheWholeOne) {
     for (std::size_t i = 0; i < team.totals.size(); ++i) {
       EXPECT_EQ(team.totals[i].size(), pot.reduction_sizes()[i]);
     }
-    EXPECT_EQ(pot.reduction_sizes().size(), chunk == IrrepPotentials::kChunkBytes ? 1u : 6u);
+    // W in one reduction or six (4 elements x each), then each non-trivial irrep's M_tau
+    // (2 d^6 doubles: 2, 2, 1458, 1458) in one piece, or in pieces of 4 * 24 * 23 doubles.
+    const std::size_t w_calls = chunk == IrrepPotentials::kChunkBytes ? 1 : 6;
+    std::size_t m_calls = 0;
+    for (int t = 1; t < irreps.size(); ++t) {
+      const std::size_t m = 2 * static_cast<std::size_t>(std::pow(irreps[t].dim, 6));
+      m_calls += chunk == IrrepPotentials::kChunkBytes ? 1 : (m + chunk / 8 - 1) / (chunk / 8);
+    }
+    EXPECT_EQ(pot.reduction_sizes().size(), w_calls + m_calls);
   }
 }
 
@@ -422,7 +430,9 @@ TEST(IrrepPotentials, ChunkedReductionsGiveTheSameSummary) {
     const IrrepSet irreps(g);
     const int n = g.order();
     const IrrepPotentials whole_pot(irreps);
-    ASSERT_EQ(whole_pot.reduction_sizes().size(), 1u) << spec;
+    // W in one reduction, then one per non-trivial irrep (its M_tau).
+    ASSERT_EQ(whole_pot.reduction_sizes().size(), static_cast<std::size_t>(irreps.size()))
+        << spec;
     const std::int64_t q = 17;
     const Eigen::MatrixXd z = test::random_particles(q, n, 9).array() + 0.3;
     LocalReducer local;
@@ -432,7 +442,14 @@ TEST(IrrepPotentials, ChunkedReductionsGiveTheSameSummary) {
       const IrrepPotentials pot(irreps, chunk);
       const Eigen::Index cx = pot.chunk_elements();
       EXPECT_EQ(cx, chunk == 1 ? 1 : static_cast<Eigen::Index>(chunk / per_x)) << spec;
-      EXPECT_EQ(pot.reduction_sizes().size(), static_cast<std::size_t>((n + cx - 1) / cx));
+      const std::size_t piece = std::max<std::size_t>(1, chunk / 8);
+      std::size_t m_calls = 0;
+      for (int t = 1; t < irreps.size(); ++t) {
+        const std::size_t m = 2 * static_cast<std::size_t>(std::pow(irreps[t].dim, 6));
+        m_calls += (m + piece - 1) / piece;
+      }
+      EXPECT_EQ(pot.reduction_sizes().size(),
+                static_cast<std::size_t>((n + cx - 1) / cx) + m_calls);
       EXPECT_EQ(pot.reduction_size(), whole_pot.reduction_size());
       SCOPED_TRACE(std::string(spec) + " chunk " + std::to_string(cx));
       expect_same_summary(pot.summarize(z, q, local), whole, irreps.size());

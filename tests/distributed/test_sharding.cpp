@@ -8,6 +8,7 @@
 #include "symsweep/core/error.hpp"
 #include "symsweep/core/group.hpp"
 #include "symsweep/core/hessian.hpp"
+#include "symsweep/core/irrep_potentials.hpp"
 #include "symsweep/core/model.hpp"
 #include "symsweep/core/run.hpp"
 #include "symsweep/distributed/mpi_reducer.hpp"
@@ -183,6 +184,34 @@ TEST(Sharding, IrrepPotentialsEqualUnsharded) {
     EXPECT_NEAR(*sharded.result.log[i].irrep_concentration,
                 *alone.result.log[i].irrep_concentration, 1e-10);
   }
+}
+
+// Over real MPI ranks, W reduced one element x at a time (and M_tau a double at a time) gives
+// the summary of
+// one process holding all particles and reducing each at once.
+TEST(Sharding, ChunkedIrrepReductionsAcrossRanksEqualOneProcess) {
+  boost::mpi::communicator world;
+  const core::Group g = core::make_group("alternating:4");
+  const core::IrrepSet irreps(g);
+  const std::int64_t q = 37;
+  const auto all = core::init_particles<double>(g.order(), q, core::ShardRange{0, q}, 0.4, 5);
+  const Eigen::MatrixXd z = all.stacked().array() + 0.1;
+  const core::ShardRange mine = core::shard_range(q, world.size(), world.rank());
+  const core::IrrepPotentials chunked(irreps, 1);
+  // One reduction per x for W, then each M_tau one double at a time.
+  ASSERT_GT(chunked.reduction_sizes().size(), static_cast<std::size_t>(g.order()));
+  MpiReducer team(world);
+  const core::IrrepMpSummary s = chunked.summarize(z.middleRows(mine.offset, mine.count), q, team);
+  core::LocalReducer local;
+  const core::IrrepMpSummary a = core::IrrepPotentials(irreps).summarize(z, q, local);
+  for (int t = 1; t < irreps.size(); ++t) {
+    EXPECT_NEAR(s.rho[t], a.rho[t], 1e-12);
+    EXPECT_NEAR(s.gap[t], a.gap[t], 1e-12);
+    EXPECT_NEAR(s.l[t], a.l[t], 1e-12 * std::max(1.0, std::abs(a.l[t])));
+  }
+  EXPECT_NEAR(s.concentration, a.concentration, 1e-12);
+  EXPECT_NEAR(s.full_loss_sum_from_mps, a.full_loss_sum_from_mps,
+              1e-12 * std::abs(a.full_loss_sum_from_mps));
 }
 
 TEST(Sharding, SinglePrecisionShardsAgreeToRounding) {

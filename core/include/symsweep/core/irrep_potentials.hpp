@@ -53,21 +53,24 @@ struct IrrepMpSummary {
 /// basis, every R^{rho sigma tau} is a linear image of the real tensor
 /// W[x, y, k] = sum_j a_j[x] b_j[y] gamma_j[k] (n^2 (n-1) numbers), and by Plancherel
 /// sum_{rho, sigma} d_rho d_sigma ||R^{rho sigma tau}||^2 is a block norm of W. M_tau is W
-/// contracted with the Fourier matrices of tau, so the gap comes from M_tau directly (no
-/// expanded Gram form). The square terms come from two n x (n-1) tensors of the same kind.
+/// contracted with the Fourier matrices of tau, which is the sum over particles of the outer
+/// products of their Fourier coefficients (alpha_j (x) beta_j (x) gammahat_j): it is built that
+/// way, reduced, and the gap comes from M_tau directly (no expanded Gram form). The square
+/// terms come from two n x (n-1) tensors of the same kind as W.
 /// The identity holds for any weights: non-zero means enter in the centred form of
 /// docs/potentials.md (with zero-mean weights it is the plain formula).
 ///
-/// Cost per call: local 2 q_local n^3 flops (one GEMM, the same as a forward pass over all
-/// n^2 pairs, ~0.7 of a training step at f = 0.5), reducer.sum calls of reduction_sizes(),
-/// n^3 doubles in all (S_5: 1.74 M, 14 MB, one call), then O(n^2 sum_tau d_tau^4 +
-/// n sum_tau d_tau^6) on every rank for the M_tau. Memory: one chunk of W (kChunkBytes) and
-/// the M_tau accumulators (sum_tau d_tau^6 complex numbers; S_6: about 330 MB).
+/// Cost per call: local 2 q_local n^3 flops for W (one GEMM, the same as a forward pass over
+/// all n^2 pairs, ~0.7 of a training step at f = 0.5) and 8 q_local sum_tau d_tau^6 for the
+/// M_tau; reducer.sum calls of reduction_sizes(): W (n^3 doubles, S_5: 1.74 M, 14 MB, in one
+/// call up to about 200 elements) and every M_tau (2 d^6 doubles). Memory (working_bytes): one
+/// chunk of W (kChunkBytes) or one M_tau (16 d^6 bytes; S_6: 268 MB), whichever is larger.
 class IrrepPotentials {
  public:
   /// Throws symsweep::Error if the irreps do not yield an orthonormal adapted basis.
   /// W is reduced a few elements x at a time, about `chunk_bytes` per reduction (at least one
-  /// x: n^2 (n-1) / n doubles), so memory stays O(n^2 chunk + sum_tau d_tau^6) instead of n^3.
+  /// x: n (n-1) doubles), and each M_tau in pieces of at most `chunk_bytes`, so memory stays
+  /// O(chunk + max_tau d_tau^6) instead of n^3.
   explicit IrrepPotentials(const IrrepSet& irreps, std::size_t chunk_bytes = kChunkBytes);
   static constexpr std::size_t kChunkBytes = std::size_t{64} << 20;
 

@@ -134,9 +134,9 @@ ResourceEstimate estimate_resources(const TaskShape& task, const RunConfig& cfg,
     // IrrepPotentials::summarize: centred a, b, c, gamma, the square terms, the energy and two
     // temporaries (9 q_local x n in f64), the K block (<= 8 MiB unless one row of it is larger),
     // one chunk of W (IrrepPotentials::kChunkBytes, at least one element x: n (n-1) doubles)
-    // and the extras reduced with the first, the accumulators of every M_tau (sum_tau d_tau^6
-    // complex numbers, at most d^4 n with the largest dimension d), a chunk's contraction, and
-    // at the end one M_tau.
+    // and the extras reduced with the first (a scratch copy for MPI's reduction); then one M_tau
+    // at a time (16 d^6 bytes with the largest dimension d, and as much for MPI), a Khatri-Rao
+    // block (<= 32 MiB) and the member's coefficients.
     d = task.max_degree > 0 ? task.max_degree : max_irrep_dim_bound(task.order);
     const double chunk = std::clamp(std::floor(1048576.0 / std::max(1.0, ql * n)), 1.0, n);
     const double k_block = 8.0 * ql * chunk * n;
@@ -146,10 +146,10 @@ ResourceEstimate estimate_resources(const TaskShape& task, const RunConfig& cfg,
     const double buf = cx * per_x;
     const double extras = 8.0 * (2.0 * n * (n - 1.0) + n + 1.0);
     const double d2 = d * d;
-    // A complex pair's two members each hold d^4 x 2 d^2: at most twice sum d^6.
-    const double accumulators = task.sum_d6 > 0.0 ? 32.0 * task.sum_d6 : 32.0 * d2 * d2 * n;
-    mp = 72.0 * ql * n + k_block + (buf + extras) * (ranks > 1 ? 2.0 : 1.0) + extras +
-         accumulators + 2.0 * buf + 48.0 * d2 * d2 * d2;
+    const double one_m = 16.0 * d2 * d2 * d2;
+    const double stage1 = k_block + (buf + extras) * (ranks > 1 ? 2.0 : 1.0);
+    const double stage2 = one_m * (ranks > 1 ? 2.0 : 1.0) + 33554432.0 + 48.0 * ql * d2;
+    mp = 72.0 * ql * n + extras + std::max(stage1, stage2);
   }
   m.measurement = std::max(eval, z + 24.0 * ql + std::max(72.0 * n2, mp));
   // Memory a measurement allocates afresh (the kernel zeroes every new page): its temporaries,
@@ -193,11 +193,12 @@ ResourceEstimate estimate_resources(const TaskShape& task, const RunConfig& cfg,
     // Five real x complex transforms, S, and one complex q_local x n x n product per frequency.
     measure += 20.0 * ql * n2 + 16.0 * ql * n2 + 8.0 * ql * n2 * (n - 1.0) + 10.0 * n * n2;
   } else if (task.mp == MpKind::kIrreps) {
-    // W = K^T gamma (2 q_local n^2 (n-1)), the other products, and on every rank the
-    // contractions to every M_tau (bounded with the largest irrep dimension d).
+    // W = K^T gamma (2 q_local n^2 (n-1)), the other products, the particles' Fourier
+    // coefficients (6 q_local n d^2 per irrep, sum d^2 = n) and every M_tau (8 q_local d^6
+    // each: sum d^6 when the degrees are known, else at most d^4 n).
     const double d2 = d * d;
-    measure += 2.0 * ql * n2 * (n - 1.0) + 13.0 * ql * n2 + 8.0 * n * n2 * d2 +
-               16.0 * n2 * d2 * d2 + 16.0 * n * d2 * d2 * d2;
+    const double sum_d6 = task.sum_d6 > 0.0 ? task.sum_d6 : d2 * d2 * n;
+    measure += 2.0 * ql * n2 * (n - 1.0) + 13.0 * ql * n2 + 6.0 * ql * n2 + 8.0 * ql * sum_d6;
   }
   e.measure_flops = measure;
   // A step streams h and s (q_local x |T|) about eight times.

@@ -60,8 +60,11 @@ TEST(Resources, KnownDegreesSizeTheIrrepMeasurement) {
   const double with_degrees = estimate_resources(known, c).memory.measurement;
   const double with_bound = estimate_resources(bounded, c).memory.measurement;
   EXPECT_LT(with_degrees, with_bound);
-  // It holds the M_tau accumulators: 16 bytes per entry, twice for a complex pair's members.
-  EXPECT_GE(with_degrees, 32.0 * sum_d6);
+  // It holds the largest M_tau (d^6 complex numbers), and counts the work of all of them.
+  EXPECT_GE(with_degrees, 16.0 * std::pow(largest, 6.0));
+  EXPECT_GE(estimate_resources(known, c).measure_flops, 8.0 * 64 * sum_d6);
+  EXPECT_LT(estimate_resources(known, c).measure_flops,
+            estimate_resources(bounded, c).measure_flops);
 }
 
 TEST(Resources, TheTrainingBuffersScaleWithTheShardAndThePrecision) {

@@ -310,8 +310,7 @@ IrrepMpSummary IrrepPotentials::summarize(const Eigen::Ref<const Eigen::MatrixXd
   // particles' Fourier coefficients alpha_j = a_j t_in, beta_j = b_j t_in and
   // gammahat_j = gamma_j g_out (the same tensor as W contracted with t_in, t_in and g_out:
   // q d^6 instead of n^2 d^4 work), summed over the local particles, then reduced in pieces.
-  for (std::size_t i = 0; i < members_.size(); ++i) {
-    const Member& mem = members_[i];
+  for (const Member& mem : members_) {
     const Block& blk = blocks_[static_cast<std::size_t>(mem.block)];
     const int d = mem.dim;
     const Eigen::Index d2 = static_cast<Eigen::Index>(d) * d;

@@ -12,7 +12,6 @@
 //
 // A benchmark, not a test: it never fails on slowness. gap: groups need GAP or its cache.
 #include <fmt/core.h>
-#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -27,16 +26,6 @@
 #include "symsweep/core/model.hpp"
 #include "symsweep/core/reducer.hpp"
 #include "tests/bench/bench_util.hpp"
-
-namespace {
-
-double peak_rss_mb() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_maxrss) / 1024.0;  // Linux: KiB
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   using namespace symsweep;
@@ -60,12 +49,12 @@ int main(int argc, char** argv) {
 
   const core::Group g = core::make_group(spec);
   const int n = g.order();
-  const double rss_group = peak_rss_mb();
+  const double rss_group = peak_rss_mib();
 
   auto t0 = Clock::now();
   const core::IrrepSet irreps(g);
   const double dixon_s = elapsed(t0);
-  const double rss_dixon = peak_rss_mb();
+  const double rss_dixon = peak_rss_mib();
   t0 = Clock::now();
   const core::IrrepCheck check =
       core::verify_irreps(g, irreps.irreps(), static_cast<int>(irreps.classes().size()));
@@ -89,7 +78,7 @@ int main(int argc, char** argv) {
     binary_gap = pot.summarize(pd.stacked(), q, local).binary_gap;
     summarize_s = elapsed(t0);
   }
-  const double rss_summary = peak_rss_mb();
+  const double rss_summary = peak_rss_mib();
 
   double step_s = 0.0;
   std::size_t pairs = 0;

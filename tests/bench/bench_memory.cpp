@@ -7,7 +7,6 @@
 // Also printed: what the step's buffers would take without chunks (h and s, q x |T| each, and
 // the outputs, n x |T|), for comparison.
 
-#include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
 #include <cmath>
@@ -23,15 +22,7 @@
 #include "symsweep/core/model.hpp"
 #include "tests/bench/bench_util.hpp"
 
-namespace {
-
-double peak_rss_mib() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_maxrss) / 1024.0;  // Linux: KiB
-}
-
-}  // namespace
+using symsweep::bench::peak_rss_mib;
 
 int main(int argc, char** argv) {
   using namespace symsweep;

@@ -3,6 +3,8 @@
 // What every benchmark here shares: clocks, repeated timing, and the training cases. The
 // statistics (median) come from core/statistics.hpp, as for the fits and the report.
 
+#include <sys/resource.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -24,6 +26,13 @@ using core::median;
 /// Wall seconds since `t0`.
 inline double elapsed(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+/// The process's peak resident set so far, MiB (Linux reports KiB).
+inline double peak_rss_mib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;
 }
 
 /// CPU seconds of the whole process: compared with the wall time it shows whether a run was

@@ -60,6 +60,7 @@ void expect_args(const ComposeOptions& o, std::size_t count, const char* usage) 
 }  // namespace
 
 int run_compose(const ComposeOptions& o) {
+  remember_gap_answers_of(o.args);  // a gap: group needs no GAP for DB:RUN operands
   const core::Group g = core::make_group(o.eval.group);
   const int n = g.order();
   if (o.out.empty()) throw InputError("compose: --out C.npy is required");

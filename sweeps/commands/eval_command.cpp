@@ -4,12 +4,14 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <variant>
 
 #include "symsweep/core/data.hpp"
 #include "symsweep/core/diagnostics.hpp"
 #include "symsweep/core/error.hpp"
+#include "symsweep/core/gap.hpp"
 #include "symsweep/core/group_context.hpp"
 #include "symsweep/core/model.hpp"
 #include "symsweep/core/npy.hpp"
@@ -35,18 +37,43 @@ bool step_only(const std::string& key) {
 
 }  // namespace
 
-Eigen::MatrixXd load_network(const std::string& source, const core::Group& g,
-                             std::string_view what) {
-  std::string path = source;
-  // DB:RUN, when the part before the last ':' is a file and the part after it names a run.
+namespace {
+
+/// DB of a DB:RUN source: the part before the last ':' when it is a file and the whole is not.
+std::optional<std::string> database_of(const std::string& source) {
   const std::size_t colon = source.rfind(':');
   std::error_code ec;
   if (colon != std::string::npos && colon + 1 < source.size() &&
       std::filesystem::is_regular_file(source.substr(0, colon), ec) &&
       !std::filesystem::exists(source, ec)) {
-    const std::string db = source.substr(0, colon);
+    return source.substr(0, colon);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+void remember_gap_answers_of(const std::vector<std::string>& sources) {
+  for (const std::string& source : sources) {
+    const std::optional<std::string> db = database_of(source);
+    if (!db) continue;
+    try {
+      ResultsStore stored(*db, Database::Mode::kReadOnly);
+      core::remember_gap_answers(stored.gap_answers());
+    } catch (const DatabaseError&) {
+      // Not a results database: load_network says so, naming the source.
+    }
+  }
+}
+
+Eigen::MatrixXd load_network(const std::string& source, const core::Group& g,
+                             std::string_view what) {
+  std::string path = source;
+  // DB:RUN, when the part before the last ':' is a file and the part after it names a run.
+  if (const std::optional<std::string> found = database_of(source)) {
+    const std::string& db = *found;
     ResultsReader reader(db, what, "DB:RUN");
-    const std::int64_t id = resolve_run(reader, source.substr(colon + 1), what);
+    const std::int64_t id = resolve_run(reader, source.substr(db.size() + 1), what);
     const RunRecord run = reader.run(id);
     const std::string* file = nullptr;
     for (const auto& [name, value] : run.columns) {
@@ -134,6 +161,7 @@ nlohmann::json report_network(const core::Group& g, const Eigen::MatrixXd& z,
 }
 
 int run_eval(const EvalOptions& o) {
+  remember_gap_answers_of({o.particles});  // a gap: group needs no GAP for a DB:RUN network
   const core::Group g = core::make_group(o.group);
   const Eigen::MatrixXd z = load_network(o.particles, g, "eval: --particles");
   const nlohmann::json j = report_network(g, z, o);

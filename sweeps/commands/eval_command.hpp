@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "symsweep/core/group.hpp"
 
@@ -32,6 +33,11 @@ int run_eval(const EvalOptions& opts);
 /// matrix is checked against g (3n columns, at least one row, finite); InputError naming
 /// `what` (e.g. "compose: A") and the source otherwise.
 Eigen::MatrixXd load_network(const std::string& source, const core::Group& g, std::string_view what);
+
+/// Takes the GAP answers (gap: groups' tables) of every results database named by a DB:RUN
+/// among `sources` into memory (core::remember_gap_answers), so that the group of a network
+/// saved by a sweep is built as the sweep built it, without GAP. Other sources are skipped.
+void remember_gap_answers_of(const std::vector<std::string>& sources);
 
 /// eval's report of network z on g under `o` (its parametrization, loss, potentials): the JSON
 /// object `eval --json` prints, or with `o.json` false the text lines on stdout (then an empty

@@ -6,7 +6,9 @@
 - the sweep trains them (master + 2 teams) and keeps GAP's answers in the database;
 - with GAP gone and every cache deleted, the same database extends the sweep (new runs on the
   same groups, trained by ranks that never saw GAP) with the same config hashes for the old
-  runs; `merge` carries the answers to another file;
+  runs; `merge` carries the answers to another file; `eval` and `compose` of a saved network
+  (DB:RUN) build its gap: group from the database's answers, while the same network as a plain
+  .npy (no database to answer) fails for want of GAP;
 - bad group axes and expressions exit 2 with one line naming them.
 
     test_gap_sweep.py SYMSWEEP_BIN [--mpiexec MPIEXEC]
@@ -22,6 +24,7 @@ import json  # noqa: E402
 SPEC = """[sweep]
 name = "order8"
 seeds = 1
+save_particles = true
 [grid]
 group = [{{smallgroups = [8], abelian = false}}, "gap:SymmetricGroup(3)"]
 width = [32]
@@ -79,6 +82,32 @@ def main():
         after = rows(db, "SELECT group_spec, config_hash FROM runs WHERE status = 'done'")
         check(len(after) == 2 * len(done) and set(done) <= set(after),
               f"without GAP: {len(after)} done runs (before {len(done)}), old hashes kept")
+
+        # eval and compose of DB:RUN networks: the group from the database, not from GAP.
+        shutil.rmtree(cache, ignore_errors=True)
+        shutil.rmtree(db + ".groups", ignore_errors=True)
+        saved = rows(db, "SELECT id, particles FROM runs WHERE status = 'done' AND "
+                         "group_spec = 'gap:SymmetricGroup(3)' AND particles IS NOT NULL")
+        check(len(saved) >= 2, f"saved S_3 networks: {saved}")
+        if len(saved) >= 2:
+            (r1, file1), (r2, _) = saved[0], saved[1]
+            code, out, err = quick([a.binary, "eval", "--group", "gap:SymmetricGroup(3)",
+                                    "--particles", f"{db}:{r1}", "--json"], bare)
+            ok = code == 0 and json.loads(out)["group"] == "gap:SymmetricGroup(3)"
+            check(ok, f"eval DB:RUN without GAP: exit {code}: {err.strip()[-300:]}")
+            out_npy = os.path.join(tmp, "sum.npy")
+            code, out, err = quick([a.binary, "compose", "sum", f"{db}:{r1}", f"{db}:{r2}",
+                                    "--group", "gap:SymmetricGroup(3)", "--out", out_npy], bare)
+            check(code == 0 and os.path.isfile(out_npy),
+                  f"compose DB:RUN without GAP: exit {code}: {err.strip()[-300:]}")
+            npy = [os.path.join(root, f) for root, _, files in os.walk(tmp) for f in files
+                   if f == os.path.basename(file1)]
+            check(len(npy) == 1, f"the saved .npy of run {r1}: {npy}")
+            if npy:
+                code, out, err = quick([a.binary, "eval", "--group", "gap:SymmetricGroup(3)",
+                                        "--particles", npy[0]], bare)
+                check(code != 0 and "gap:SymmetricGroup(3)" in err and "GAP" in err,
+                      f"eval of the plain .npy without GAP must fail: exit {code}: {err.strip()}")
 
         merged = os.path.join(tmp, "m.db")
         code, out, err = quick([a.binary, "merge", merged, db], bare)

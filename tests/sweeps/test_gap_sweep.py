@@ -8,7 +8,8 @@
   same groups, trained by ranks that never saw GAP) with the same config hashes for the old
   runs; `merge` carries the answers to another file; `eval` and `compose` of a saved network
   (DB:RUN) build its gap: group from the database's answers, while the same network as a plain
-  .npy (no database to answer) fails for want of GAP;
+  .npy (no database to answer) fails for want of GAP; merging a file whose answer to a question
+  differs warns, naming the file and the question, and keeps the answer already held;
 - bad group axes and expressions exit 2 with one line naming them.
 
     test_gap_sweep.py SYMSWEEP_BIN [--mpiexec MPIEXEC]
@@ -20,6 +21,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from sweeplib import Checks, environment, mpi, mpi_arguments, quick, rows, workdir, write  # noqa: E402,E501
 import json  # noqa: E402
+import sqlite3  # noqa: E402
 
 SPEC = """[sweep]
 name = "order8"
@@ -115,6 +117,21 @@ def main():
         if code == 0:
             check(dict(rows(merged, "SELECT question, answer FROM gap_answers")) == answers,
                   "merge carries GAP's answers")
+        # Another file with a different answer to one question: merge warns, naming the file
+        # and the question, and keeps the answer it already has.
+        other = os.path.join(tmp, "other.db")
+        shutil.copyfile(db, other)
+        con = sqlite3.connect(other)
+        con.execute("UPDATE gap_answers SET answer = answer || ' ' WHERE question = 'order 8'")
+        con.commit()
+        con.close()
+        both = os.path.join(tmp, "both.db")
+        code, out, err = quick([a.binary, "merge", both, db, other], bare)
+        check(code == 0 and f'"{other}" has another answer from GAP to "order 8"' in err,
+              f"merge of a contradicting answer: exit {code}: {err.strip()[-300:]}")
+        if code == 0:
+            kept = dict(rows(both, "SELECT question, answer FROM gap_answers"))
+            check(kept.get("order 8") == answers["order 8"], "merge keeps the answer it has")
 
         for axis, says in [('{smallgroups = [1024]}', "does not cover order 1024"),
                            ('{smallgroups = [8], abelian = "no"}', "expected true or false"),

@@ -157,7 +157,7 @@ TEST(Learning, BeyondTheIrrepLimitTheMetricsAreNullAndTheNoteSaysWhy) {
 // The cache builds a context without irreps beyond the limit; a context with irreps is not
 // rebuilt when a run asks for them. (Rebuilding one beyond the limit means Dixon's method on
 // more than 2048 elements, minutes: not in the suite.)
-TEST(Learning, TheContextCacheBuildsIrrepsWhenARunAsksForThem) {
+TEST(Learning, TheContextCacheLeavesOutIrrepsBeyondTheLimitAndKeepsThoseItHas) {
   GroupContextCache cache;
   const std::string spec = "dihedral:" + std::to_string(GroupContext::kMaxIrrepOrder / 2 + 1);
   EXPECT_EQ(cache.get(spec).irreps(), nullptr);
